@@ -1,0 +1,117 @@
+"""The ``connectors`` command. Subcommands grow with the platform:
+
+    connectors sandbox [--only zoho,shiprocket] [--ephemeral] [--ready-file F]   run the provider sandboxes
+    connectors sandbox info --json                                               their URLs and demo credentials
+    connectors migrate [--revision head]                                         create the database, run Alembic
+    connectors doctor                                                            check PostgreSQL and Redis
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from connectors.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="connectors", description="The connector platform.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sandbox = sub.add_parser("sandbox", help="run the offline provider sandboxes")
+    sandbox.add_argument("action", nargs="?", choices=["run", "info"], default="run")
+    sandbox.add_argument("--json", action="store_true", help="(info) print JSON")
+    sandbox.add_argument("--only", help="comma-separated providers (default: all)")
+    sandbox.add_argument("--ephemeral", action="store_true", help="listen on free ports instead of the defaults")
+    sandbox.add_argument("--ready-file", type=Path, help="write the URLs and credentials here once listening")
+
+    migrate = sub.add_parser("migrate", help="create the database if absent and apply migrations")
+    migrate.add_argument("--revision", default="head")
+
+    sub.add_parser("doctor", help="check that PostgreSQL and Redis are reachable")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "sandbox":
+        if args.action == "info":
+            return _sandbox_info(settings, args)
+        return asyncio.run(_sandbox_run(settings, args))
+    if args.command == "migrate":
+        from tenants.migrate import migrate as run_migrate
+
+        try:
+            run_migrate(settings, args.revision)
+        except ConnectionError as exc:
+            print(f"connectors migrate: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "doctor":
+        from connectors.doctor import doctor
+
+        return doctor(settings)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _simulators(settings: Settings, only: str | None) -> list[Any]:
+    from sandbox import registry
+
+    return [registry.load(name)() for name in registry.names(only)]
+
+
+def _planned_ports(settings: Settings, sims: list[Any], ephemeral: bool) -> dict[str, dict[str, int]]:
+    from sandbox.kit.server import planned_ports
+
+    return {s.name: planned_ports(type(s), settings.sandbox_port_offset, ephemeral) for s in sims}
+
+
+def _sandbox_info(settings: Settings, args: argparse.Namespace) -> int:
+    sims = _simulators(settings, args.only)
+    for sim, (_, ports) in zip(sims, _planned_ports(settings, sims, False).items(), strict=True):
+        sim.bind(ports, settings.sandbox_host)
+    info = {sim.name: sim.info() for sim in sims}
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        _print_info(info)
+    return 0
+
+
+async def _sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
+    from sandbox.kit.server import SandboxServer
+
+    sims = _simulators(settings, args.only)
+    server = SandboxServer(sims, settings.sandbox_host)
+    try:
+        await server.start(_planned_ports(settings, sims, args.ephemeral))
+    except OSError as exc:
+        print(f"connectors sandbox: {exc}", file=sys.stderr)
+        return 2
+    info = server.info()
+    if args.ready_file:
+        tmp = args.ready_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2))
+        tmp.replace(args.ready_file)
+    _print_info(info)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+    return 0
+
+
+def _print_info(info: dict[str, Any]) -> None:
+    for name, data in info.items():
+        base = data.get("base_url") or data.get("api_url") or ""
+        print(f"{name:12} {base}  admin: {data.get('admin_url', '')}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Settings from the environment, one line of doc each. Read once per process via ``Settings.from_env()``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/connectors"
+    """CONNECTORS_DATABASE_URL: the platform's PostgreSQL database (created if absent)."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    """CONNECTORS_REDIS_URL: Redis for queues, budgets and locks."""
+    sandbox_host: str = "127.0.0.1"
+    """CONNECTORS_SANDBOX_HOST: the address the provider sandboxes listen on."""
+    sandbox_port_offset: int = 0
+    """CONNECTORS_SANDBOX_PORT_OFFSET: added to every sandbox's default port (see sandbox/registry.py)."""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("CONNECTORS_DATABASE_URL", cls.database_url),
+            redis_url=env.get("CONNECTORS_REDIS_URL", cls.redis_url),
+            sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
+            sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),
+        )

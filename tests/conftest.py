@@ -1,0 +1,94 @@
+"""Shared fixtures: provider sandboxes as real processes, and a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SandboxProcesses:
+    """Starts ``connectors sandbox --only NAME --ephemeral`` once per provider per test session."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.infos: dict[str, dict[str, Any]] = {}
+
+    def get(self, name: str) -> dict[str, Any]:
+        if name not in self.infos:
+            self.infos[name] = self._start(name)
+        return self.infos[name]
+
+    def fresh(self, name: str) -> dict[str, Any]:
+        """The provider's info after a reset of its state, faults, clock and logs."""
+        info = self.get(name)
+        admin = info["admin_url"]
+        httpx.post(f"{admin}/reset", timeout=10).raise_for_status()
+        httpx.post(f"{admin}/clock", json={"reset": True}, timeout=10).raise_for_status()
+        return info
+
+    def _start(self, name: str) -> dict[str, Any]:
+        ready = self.workdir / f"{name}.json"
+        log = (self.workdir / f"{name}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "connectors.cli", "sandbox", "--only", name, "--ephemeral", "--ready-file", str(ready)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs[name] = proc
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} sandbox not ready after 60 s") from None
+                continue
+            output = (self.workdir / f"{name}.log").read_text()
+            raise RuntimeError(f"{name} sandbox exited with {proc.returncode}:\n{output}")
+        info: dict[str, Any] = json.loads(ready.read_text())[name]
+        return info
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcesses]:
+    procs = SandboxProcesses(tmp_path_factory.mktemp("sandboxes"))
+    yield procs
+    procs.stop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A throwaway database on the real PostgreSQL server, migrated to head, dropped afterwards."""
+    from connectors.settings import Settings
+    from tenants.migrate import drop_database, migrate
+
+    base = Settings.from_env().database_url.rsplit("/", 1)[0]
+    url = f"{base}/connectors_test_{uuid.uuid4().hex[:10]}"
+    settings = Settings(database_url=url)
+    migrate(settings, "head")
+    os.environ["CONNECTORS_DATABASE_URL"] = url
+    yield url
+    drop_database(url)
