@@ -1,9 +1,10 @@
 """The ``connectors`` command. Subcommands grow with the platform:
 
-    connectors sandbox [--only zoho,shiprocket] [--ephemeral] [--ready-file F]   run the provider sandboxes
-    connectors sandbox info --json                                               their URLs and demo credentials
-    connectors migrate [--revision head]                                         create the database, run Alembic
-    connectors doctor                                                            check PostgreSQL and Redis
+connectors sandbox [--only zoho,shiprocket] [--ephemeral] [--ready-file F]   run the provider sandboxes
+connectors sandbox info --json                                               their URLs and demo credentials
+connectors migrate [--revision head]                                         create the database, run Alembic
+connectors doctor                                                            check PostgreSQL and Redis
+connectors up | down | status                                                the platform, detached
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--revision", default="head")
 
     sub.add_parser("doctor", help="check that PostgreSQL and Redis are reachable")
+    sub.add_parser("up", help="migrate and start the platform in the background; print what runs where")
+    sub.add_parser("down", help="stop what 'up' started")
+    sub.add_parser("status", help="what runs where")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -54,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.doctor import doctor
 
         return doctor(settings)
+    if args.command in ("up", "down", "status"):
+        from connectors import platform
+
+        return platform.run(args.command, settings)
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -108,9 +116,9 @@ async def _sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_info(info: dict[str, Any]) -> None:
-    for name, data in info.items():
-        base = data.get("base_url") or data.get("api_url") or ""
-        print(f"{name:12} {base}  admin: {data.get('admin_url', '')}", flush=True)
+    from connectors.platform import describe_sandboxes
+
+    print(describe_sandboxes(info), flush=True)
 
 
 if __name__ == "__main__":

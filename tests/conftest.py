@@ -43,7 +43,17 @@ class SandboxProcesses:
         ready = self.workdir / f"{name}.json"
         log = (self.workdir / f"{name}.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "connectors.cli", "sandbox", "--only", name, "--ephemeral", "--ready-file", str(ready)],
+            [
+                sys.executable,
+                "-m",
+                "connectors.cli",
+                "sandbox",
+                "--only",
+                name,
+                "--ephemeral",
+                "--ready-file",
+                str(ready),
+            ],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,7 +1,7 @@
 """Errors a simulator raises to answer with its provider's own error body.
 
-    SandboxError            -- answer ``status`` with ``body`` (already in the provider's shape)
-    ConnectionDropped       -- internal: the fault layer hangs up after the write was committed
+SandboxError            -- answer ``status`` with ``body`` (already in the provider's shape)
+ConnectionDropped       -- internal: the fault layer hangs up after the write was committed
 """
 
 from __future__ import annotations

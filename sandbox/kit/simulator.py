@@ -12,11 +12,11 @@ per merchant account). The kit adds, for every provider alike:
     POST   /_sandbox/seed             provider-specific seeding (e.g. N orders over a time range)
     GET    /_sandbox/state            the state, optionally ``?account=``
     GET    /_sandbox/accounts         merchant accounts;  POST creates one and returns its credentials
-    GET    /_sandbox/requests         the request log (``method``, ``path``, ``account``, ``since_id``, ``limit``)
+    GET    /_sandbox/requests         the request log (filters: method, path, account, since_id, limit)
     DELETE /_sandbox/requests         clear it
     POST   /_sandbox/webhooks/emit    send a provider webhook to a target URL
     GET    /_sandbox/webhooks/deliveries
-    GET/POST/DELETE /_sandbox/faults  inspect, add (one rule or ``{"rules": [...]}``), clear fault rules
+    GET/POST/DELETE /_sandbox/faults  inspect, add (one rule or ``{"rules": [...]}``), clear rules
     GET/POST /_sandbox/clock          read or set the sandbox clock (``speed``, ``advance_seconds``, ``set``)
     POST   /_sandbox/tokens/expire    expire access tokens (``account`` optional)
     POST   /_sandbox/tokens/revoke    revoke tokens (``account`` and ``kind`` optional)
@@ -156,8 +156,9 @@ class Simulator:
 
     def _build_app(self) -> Starlette:
         admin = [
-            Route(ADMIN_PREFIX + r.path, r.endpoint, methods=r.methods)  # type: ignore[attr-defined]
+            Route(ADMIN_PREFIX + r.path, r.endpoint, methods=r.methods)
             for r in self._kit_admin_routes() + self.admin_routes()
+            if isinstance(r, Route)
         ]
 
         async def on_sandbox_error(request: Request, exc: Exception) -> Response:
@@ -193,7 +194,8 @@ class Simulator:
                     "listeners": {n: self.url(n) for n in self.ports},
                     "clock": self.clock.snapshot(),
                     "info": self.info(),
-                    "admin": (__doc__ or "").split("admin surface, under ``/_sandbox/`` on every listener:")[-1]
+                    "admin": (__doc__ or "")
+                    .split("admin surface, under ``/_sandbox/`` on every listener:")[-1]
                     .strip()
                     .splitlines(),
                 }
@@ -227,7 +229,11 @@ class Simulator:
             except ValueError as exc:
                 raise SandboxError(400, {"error": "since_id and limit must be integers"}) from exc
             items = self.requests.query(
-                method=q.get("method"), path=q.get("path"), account=q.get("account"), since_id=since_id, limit=limit
+                method=q.get("method"),
+                path=q.get("path"),
+                account=q.get("account"),
+                since_id=since_id,
+                limit=limit,
             )
             return JSONResponse({"requests": items, "count": len(items)})
 
@@ -360,14 +366,14 @@ class FaultLayer:
             for rule in fired:
                 if rule.kind == "latency":
                     await asyncio.sleep(rule.latency_ms / 1000)
-            rule = next((r for r in fired if r.kind != "latency"), None)
-            entry.fault = rule.kind if rule else None
-            if rule is None:
+            chosen = next((r for r in fired if r.kind != "latency"), None)
+            entry.fault = chosen.kind if chosen else None
+            if chosen is None:
                 await self.app(scope, logged_receive, logged_send)
-            elif rule.kind == "status":
-                await self._answer_fault(scope, logged_receive, logged_send, rule)
-            elif rule.kind == "timeout":
-                await self._hang(logged_receive, send, rule.hang_seconds)
+            elif chosen.kind == "status":
+                await self._answer_fault(scope, logged_receive, logged_send, chosen)
+            elif chosen.kind == "timeout":
+                await self._hang(logged_receive, send, chosen.hang_seconds)
             else:
                 await self._drop_after_commit(scope, logged_receive, send)
         finally:

@@ -62,7 +62,9 @@ async def echo() -> AsyncIterator[tuple[EchoSimulator, httpx.AsyncClient]]:
     await server.stop()
 
 
-async def test_unknown_path_and_method_get_the_provider_error_body(echo: tuple[EchoSimulator, httpx.AsyncClient]) -> None:
+async def test_unknown_path_and_method_get_the_provider_error_body(
+    echo: tuple[EchoSimulator, httpx.AsyncClient],
+) -> None:
     _, client = echo
     r = await client.get("/nope")
     assert r.status_code == 404 and r.json()["code"] == 404
@@ -77,8 +79,10 @@ async def test_each_listener_knows_which_one_it_is(echo: tuple[EchoSimulator, ht
     assert r.json()["listener"] == "other"
 
 
-async def test_request_log_records_body_status_and_account(echo: tuple[EchoSimulator, httpx.AsyncClient]) -> None:
-    sim, client = echo
+async def test_request_log_records_body_status_and_account(
+    echo: tuple[EchoSimulator, httpx.AsyncClient],
+) -> None:
+    _, client = echo
     await client.post("/items", json={"sku": "A-1"})
     log = (await client.get("/_sandbox/requests", params={"path": "/items"})).json()["requests"]
     assert log[-1]["body"] == '{"sku":"A-1"}' and log[-1]["status"] == 201 and log[-1]["account"] == "acct-1"
@@ -96,7 +100,9 @@ async def test_status_fault_answers_with_provider_body_and_retry_after(
     assert len(sim.items) == 1
 
 
-async def test_bad_fault_rule_is_refused_with_the_field_named(echo: tuple[EchoSimulator, httpx.AsyncClient]) -> None:
+async def test_bad_fault_rule_is_refused_with_the_field_named(
+    echo: tuple[EchoSimulator, httpx.AsyncClient],
+) -> None:
     _, client = echo
     r = await client.post("/_sandbox/faults", json={"kind": "status", "status": 404})
     assert r.status_code == 400 and "429 or 5xx" in r.json()["error"]

@@ -1,0 +1,67 @@
+"""Bringing the whole platform up on one machine (``make up``) and describing what runs where."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from connectors import supervisor
+from connectors.settings import Settings
+
+
+def run(command: str, settings: Settings) -> int:
+    if command == "down":
+        for service in reversed(supervisor.SERVICES):
+            stopped = supervisor.stop(service)
+            print(f"{service.name:10} {'stopped' if stopped else 'was not running'}")
+        return 0
+    if command == "status":
+        for service in supervisor.SERVICES:
+            pid = supervisor.running_pid(service)
+            print(f"{service.name:10} {'running, pid ' + str(pid) if pid else 'stopped'}")
+        return 0
+
+    import asyncio
+
+    from connectors.doctor import problems
+    from tenants.migrate import migrate
+
+    found = asyncio.run(problems(settings))
+    if found:
+        for problem in found:
+            print(f"missing: {problem}", file=sys.stderr)
+        return 1
+    migrate(settings)
+    print(f"database   {settings.database_url.split('@')[-1]} migrated to head")
+    print(f"redis      {settings.redis_url}")
+    for service in supervisor.SERVICES:
+        try:
+            info = supervisor.start(service)
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"{service.name}: {exc}", file=sys.stderr)
+            return 1
+        print(f"{service.name:10} running ({service.description}); log {service.log_file}")
+        if service.name == "sandbox":
+            print(describe_sandboxes(info))
+    print("\nStop everything with 'make down'.")
+    print("Every sandbox URL (all Zoho data centres) and credential: 'uv run connectors sandbox info --json'.")
+    return 0
+
+
+def describe_sandboxes(info: dict[str, Any]) -> str:
+    """A table of every sandbox's base URL, admin surface and demo credentials."""
+    lines = ["", "Provider sandboxes (demo merchant credentials in brackets):"]
+    for name, data in info.items():
+        base = data.get("base_url")
+        if name == "zoho":
+            dc = data.get("demo", {}).get("data_centre", "in")
+            centre = data.get("data_centres", {}).get(dc, {})
+            accounts = centre.get("accounts_url", "?")
+            base = f"{centre.get('api_domain', '?')} (accounts {accounts}, {dc.upper()} data centre)"
+        lines.append(f"  {name:12} {base}")
+        lines.append(f"  {'':12} admin {data.get('admin_url', '?')}")
+        demo = data.get("demo", {})
+        creds = ", ".join(f"{k}={v}" for k, v in demo.items() if not isinstance(v, (dict, list)))
+        if creds:
+            lines.append(f"  {'':12} [{creds}]")
+    return "\n".join(lines)
