@@ -1,0 +1,51 @@
+# The connector platform. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+PYTEST_ARGS ?=
+
+.PHONY: help install up down status doctor test lint typecheck check soak bench sandbox clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## install uv if missing, then every dependency from uv.lock into .venv
+	@command -v uv >/dev/null 2>&1 || test -x $(UV) || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --all-groups --quiet
+
+doctor: install ## check that PostgreSQL and Redis are reachable (says how to start what is missing)
+	@$(RUN) connectors doctor
+
+up: install ## migrate and bring the platform up in the background, printing what runs where
+	@$(RUN) connectors up
+
+down: ## stop what `make up` started
+	@$(RUN) connectors down
+
+status: ## what runs where
+	@$(RUN) connectors status
+
+sandbox: install ## run the provider sandboxes in the foreground
+	@$(RUN) connectors sandbox
+
+lint: install ## ruff lint and format check
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+
+typecheck: install ## mypy (strict) on the platform packages
+	@$(RUN) mypy
+
+test: install ## install and run the whole suite (lint, types, then pytest on real PostgreSQL, Redis and sandboxes)
+	@$(RUN) connectors doctor
+	@$(MAKE) --no-print-directory lint typecheck
+	@$(RUN) pytest -m "not slow" $(PYTEST_ARGS)
+
+soak: install ## long-running soak and chaos tests
+	@$(RUN) pytest -m slow $(PYTEST_ARGS)
+
+bench: install ## benchmarks; they print figures as ratios against a bare baseline
+	@$(RUN) python -m bench
+
+clean: down ## remove run state and caches
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""The ``connectors`` command as a user runs it: doctor, sandbox info, up and down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVIDERS = {"zoho", "shiprocket", "shipstation", "magento", "amazon"}
+
+
+def connectors(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connectors.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_doctor_names_what_is_missing_and_how_to_start_it() -> None:
+    result = connectors("doctor", env={"CONNECTORS_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.returncode == 1
+    assert "Redis is not reachable at redis://127.0.0.1:1/0" in result.stderr
+    assert "redis-server --daemonize yes" in result.stderr
+
+
+def test_doctor_passes_on_this_machine() -> None:
+    result = connectors("doctor")
+    assert result.returncode == 0, result.stderr
+
+
+def test_sandbox_info_json_lists_every_provider_with_urls_and_demo_credentials() -> None:
+    result = connectors("sandbox", "info", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert set(info) == PROVIDERS
+    for name, data in info.items():
+        assert data["admin_url"].startswith("http://127.0.0.1:"), name
+        assert data["demo"], name
+    assert set(info["zoho"]["data_centres"]) == {"us", "eu", "in", "au", "jp", "ca", "cn", "sa"}
+    assert info["shipstation"]["base_url"] == "http://127.0.0.1:9140"
+
+
+def test_port_offset_moves_every_sandbox() -> None:
+    result = connectors("sandbox", "info", "--json", env={"CONNECTORS_SANDBOX_PORT_OFFSET": "1000"})
+    info = json.loads(result.stdout)
+    assert info["shipstation"]["base_url"] == "http://127.0.0.1:10140"
+
+
+def test_up_migrates_starts_the_sandboxes_with_the_demo_merchant_and_down_stops_them(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {
+        "CONNECTORS_RUN_DIR": str(tmp_path / "run"),
+        "CONNECTORS_SANDBOX_PORT_OFFSET": "31000",
+        "CONNECTORS_DATABASE_URL": database_url,
+    }
+    up = connectors("up", env=env)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "migrated to head" in up.stdout
+        for name in PROVIDERS:
+            assert name in up.stdout
+        state = json.loads((tmp_path / "run" / "sandbox.json").read_text())
+        for name in PROVIDERS:
+            assert httpx.get(state[name]["admin_url"] + "/", timeout=5).status_code == 200
+        again = connectors("up", env=env)
+        assert again.returncode == 0 and again.stdout.count("running") >= 1
+    finally:
+        down = connectors("down", env=env)
+    assert "stopped" in down.stdout
+    assert not (tmp_path / "run" / "sandbox.pid").exists()
