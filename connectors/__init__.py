@@ -1,0 +1,1 @@
+"""The connector platform: the ``connectors`` command, settings and the local supervisor."""

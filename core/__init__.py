@@ -1,0 +1,1 @@
+"""The gRPC core service (Core issue)."""

@@ -1,0 +1,1 @@
+"""The Litestar portal and webhook ingress (Portal issue)."""

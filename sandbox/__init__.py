@@ -1,0 +1,1 @@
+"""Offline simulators of the providers' HTTP APIs (see README.md, Provider sandboxes)."""

@@ -1,0 +1,1 @@
+"""The tenant-scoped data layer: engine, sessions, models, migrations."""

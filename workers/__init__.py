@@ -1,0 +1,1 @@
+"""arq workers running the sync flows (sync-engine issue)."""
