@@ -42,9 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "sandbox":
-        if args.action == "info":
-            return _sandbox_info(settings, args)
-        return asyncio.run(_sandbox_run(settings, args))
+        try:
+            if args.action == "info":
+                return _sandbox_info(settings, args)
+            return asyncio.run(_sandbox_run(settings, args))
+        except KeyError as exc:
+            print(f"connectors sandbox: {exc.args[0]}", file=sys.stderr)
+            return 2
     if args.command == "migrate":
         from tenants.migrate import migrate as run_migrate
 

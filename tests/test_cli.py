@@ -78,3 +78,22 @@ def test_up_migrates_starts_the_sandboxes_with_the_demo_merchant_and_down_stops_
         down = connectors("down", env=env)
     assert "stopped" in down.stdout
     assert not (tmp_path / "run" / "sandbox.pid").exists()
+
+
+def test_a_busy_port_is_reported_not_crashed_on() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        offset = port - 9140  # ShipStation's default port lands on the busy one
+        result = connectors("sandbox", "--only", "shipstation", env={"CONNECTORS_SANDBOX_PORT_OFFSET": str(offset)})
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_an_unknown_sandbox_name_lists_the_known_ones() -> None:
+    result = connectors("sandbox", "info", "--only", "fedex")
+    assert result.returncode == 2
+    assert "unknown sandbox 'fedex'" in result.stderr and "shipstation" in result.stderr
