@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status doctor test lint typecheck check soak bench sandbox clean
+.PHONY: help install up down status doctor test lint typecheck proto soak bench sandbox clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,9 +30,13 @@ status: ## what runs where
 sandbox: install ## run the provider sandboxes in the foreground
 	@$(RUN) connectors sandbox
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check; generated gRPC stubs current
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
+	@$(RUN) python proto/generate.py --check
+
+proto: install ## regenerate the gRPC stubs in proto/gen from proto/connector/v1
+	@$(RUN) python proto/generate.py
 
 typecheck: install ## mypy (strict) on the platform packages
 	@$(RUN) mypy
