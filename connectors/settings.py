@@ -9,7 +9,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/connectors"
-    """CONNECTORS_DATABASE_URL: the platform's PostgreSQL database (created if absent)."""
+    """CONNECTORS_DATABASE_URL: the platform's PostgreSQL database (created if absent); owner, for migrations."""
+    app_database_url: str | None = None
+    """CONNECTORS_APP_DATABASE_URL: the same database as the ``connectors_app`` role that row-level security
+    binds; by default CONNECTORS_DATABASE_URL with that user."""
     redis_url: str = "redis://127.0.0.1:6379/0"
     """CONNECTORS_REDIS_URL: Redis for queues, budgets and locks."""
     sandbox_host: str = "127.0.0.1"
@@ -17,11 +20,20 @@ class Settings:
     sandbox_port_offset: int = 0
     """CONNECTORS_SANDBOX_PORT_OFFSET: added to every sandbox's default port (see sandbox/registry.py)."""
 
+    @property
+    def app_url(self) -> str:
+        if self.app_database_url:
+            return self.app_database_url
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).set(username="connectors_app", password=None).render_as_string(False)
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             database_url=env.get("CONNECTORS_DATABASE_URL", cls.database_url),
+            app_database_url=env.get("CONNECTORS_APP_DATABASE_URL") or None,
             redis_url=env.get("CONNECTORS_REDIS_URL", cls.redis_url),
             sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
             sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),

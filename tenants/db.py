@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -16,8 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from connectors.settings import Settings
 
 
-def make_engine(settings: Settings, **kwargs: object) -> AsyncEngine:
+def make_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
+    """The owner's engine: migrations and cross-tenant maintenance (key rotation)."""
     return create_async_engine(settings.database_url, pool_pre_ping=True, **kwargs)
+
+
+def make_app_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
+    """The application's engine, as the role row-level security binds to one tenant per transaction."""
+    return create_async_engine(settings.app_url, pool_pre_ping=True, **kwargs)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

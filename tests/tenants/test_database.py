@@ -17,12 +17,10 @@ async def test_migrations_reach_head_and_create_the_tenants_table(database_url: 
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
         columns = (
-            await conn.execute(
-                text("SELECT column_name FROM information_schema.columns WHERE table_name = 'tenants'")
-            )
+            await conn.execute(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'tenants'"))
         ).scalars()
     await engine.dispose()
-    assert version == "0001"
+    assert version == "0002"
     assert {"id", "slug", "name", "created_at"} <= set(columns)
 
 
