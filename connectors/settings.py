@@ -20,6 +20,13 @@ class Settings:
     sandbox_port_offset: int = 0
     """CONNECTORS_SANDBOX_PORT_OFFSET: added to every sandbox's default port (see sandbox/registry.py)."""
 
+    core_addr: str = "127.0.0.1:50051"
+    """CONNECTORS_CORE_ADDR: where the core's gRPC server listens and where clients find it."""
+    service_tokens: str = ""
+    """CONNECTORS_SERVICE_TOKENS: ``name:token,...`` that callers of the core present (16+ chars each)."""
+    master_keys: str = ""
+    """CONNECTORS_MASTER_KEYS: ``kid:base64key,...`` key-encryption keys; the first is active (core only)."""
+
     @property
     def app_url(self) -> str:
         if self.app_database_url:
@@ -35,6 +42,9 @@ class Settings:
             database_url=env.get("CONNECTORS_DATABASE_URL", cls.database_url),
             app_database_url=env.get("CONNECTORS_APP_DATABASE_URL") or None,
             redis_url=env.get("CONNECTORS_REDIS_URL", cls.redis_url),
+            core_addr=env.get("CONNECTORS_CORE_ADDR", cls.core_addr),
+            service_tokens=env.get("CONNECTORS_SERVICE_TOKENS", cls.service_tokens),
+            master_keys=env.get("CONNECTORS_MASTER_KEYS", cls.master_keys),
             sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
             sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),
         )

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connector.v1 import budget_pb2, common_pb2, connection_pb2, tenant_pb2, token_pb2
 from google.protobuf.descriptor import FileDescriptor
+
+from connector.v1 import budget_pb2, common_pb2, connection_pb2, tenant_pb2, token_pb2
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES: list[FileDescriptor] = [m.DESCRIPTOR for m in (budget_pb2, common_pb2, connection_pb2, tenant_pb2, token_pb2)]

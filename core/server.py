@@ -1,0 +1,71 @@
+"""The core's gRPC server: the connector.v1 services, grpc.health.v1, reflection, service-token auth."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from connector.v1 import tenant_pb2, tenant_pb2_grpc
+from connectors.settings import Settings
+from core.auth import ServiceTokenInterceptor, parse_tokens
+from core.services.tenants import TenantService
+from core.tenancy import Tenants
+from core.vault import Keyring, Vault
+from tenants.db import make_app_engine, make_sessions
+
+
+@dataclass
+class Core:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def start(settings: Settings, addr: str | None = None) -> Core:
+    """Build and start the core; ``addr`` may use port 0 for a free port (tests)."""
+    tokens = parse_tokens(settings.service_tokens)
+    if not tokens:
+        raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: callers could not authenticate")
+    vault = Vault(Keyring.parse(settings.master_keys))
+    engine = make_app_engine(settings, pool_size=10)
+    sessions = make_sessions(engine)
+
+    server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
+    tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(Tenants(sessions, vault)), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [
+        tenant_pb2.DESCRIPTOR.services_by_name["TenantService"].full_name,
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+    ]
+    reflection.enable_server_reflection(names, server)
+    port = server.add_insecure_port(addr or settings.core_addr)
+    if port == 0:
+        raise OSError(f"cannot listen on {addr or settings.core_addr}")
+    await server.start()
+    for name in [*names[:1], ""]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return Core(server, port, health_servicer)
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    core = await start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"core listening on {settings.core_addr.rsplit(':', 1)[0]}:{core.port}", flush=True)
+    if ready:
+        ready.set()
+    await stop.wait()
+    await core.stop()

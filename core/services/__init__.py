@@ -1,0 +1,1 @@
+"""gRPC servicers: thin translations between ``connector.v1`` messages and the core's domain modules."""

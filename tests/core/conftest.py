@@ -1,0 +1,37 @@
+"""A real core gRPC server over TCP on a free port, backed by the session's throwaway database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from connectors.settings import Settings
+from core.server import Core, start
+from core.vault import Keyring
+
+TOKEN = "workers:" + "w" * 32
+
+
+@dataclass
+class CoreHandle:
+    core: Core
+    channel: grpc.aio.Channel
+    settings: Settings
+    metadata: tuple[tuple[str, str], ...] = (("authorization", "Bearer " + "w" * 32),)
+
+
+@pytest.fixture(scope="session")
+async def core(database_url: str) -> AsyncIterator[CoreHandle]:
+    settings = Settings(
+        database_url=database_url,
+        service_tokens=TOKEN + ",portal:" + "p" * 32,
+        master_keys=Keyring.generate_entry("k1"),
+    )
+    handle = await start(settings, "127.0.0.1:0")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{handle.port}")
+    yield CoreHandle(handle, channel, settings)
+    await channel.close()
+    await handle.stop(0)
