@@ -41,23 +41,9 @@ class SandboxProcesses:
 
     def _start(self, name: str) -> dict[str, Any]:
         ready = self.workdir / f"{name}.json"
-        log = (self.workdir / f"{name}.log").open("wb")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "connectors.cli",
-                "sandbox",
-                "--only",
-                name,
-                "--ephemeral",
-                "--ready-file",
-                str(ready),
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        argv = [sys.executable, "-m", "connectors.cli", "sandbox", "--only", name, "--ephemeral"]
+        with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen([*argv, "--ready-file", str(ready)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         deadline = time.monotonic() + 60
         while not ready.exists():
