@@ -5,16 +5,36 @@ from __future__ import annotations
 import asyncio
 import signal
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
+import httpx
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from redis.asyncio import Redis
 
-from connector.v1 import tenant_pb2, tenant_pb2_grpc
+from connector.v1 import (
+    budget_pb2,
+    budget_pb2_grpc,
+    connection_pb2,
+    connection_pb2_grpc,
+    tenant_pb2,
+    tenant_pb2_grpc,
+    token_pb2,
+    token_pb2_grpc,
+)
 from connectors.settings import Settings
 from core.auth import ServiceTokenInterceptor, parse_tokens
+from core.budgets import Budgets
+from core.connections import Connections
+from core.health import Health
+from core.oauth import OAuthFlow
+from core.services.budgets import BudgetService
+from core.services.connections import ConnectionService
 from core.services.tenants import TenantService
+from core.services.tokens import TokenService
 from core.tenancy import Tenants
+from core.tokens.manager import TokenManager
 from core.vault import Keyring, Vault
 from tenants.db import make_app_engine, make_sessions
 
@@ -24,10 +44,14 @@ class Core:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
+    tokens: TokenManager
+    closers: list[Any]
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        for close in self.closers:
+            await close()
 
 
 async def start(settings: Settings, addr: str | None = None) -> Core:
@@ -36,26 +60,41 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     if not tokens:
         raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: callers could not authenticate")
     vault = Vault(Keyring.parse(settings.master_keys))
-    engine = make_app_engine(settings, pool_size=10)
+    engine = make_app_engine(settings, pool_size=20, max_overflow=20)
     sessions = make_sessions(engine)
+    redis = Redis.from_url(settings.redis_url)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0))
+    tenants = Tenants(sessions, vault)
+    connections = Connections(sessions, vault, tenants, settings)
+    token_manager = TokenManager(connections, redis, http)
 
     server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
-    tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(Tenants(sessions, vault)), server)
+    tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(tenants), server)
+    connection_pb2_grpc.add_ConnectionServiceServicer_to_server(
+        ConnectionService(
+            connections, Health(connections, token_manager, http), OAuthFlow(connections, http, settings)
+        ),
+        server,
+    )
+    token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
+    budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, Budgets(redis)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = [
+    services = [
         tenant_pb2.DESCRIPTOR.services_by_name["TenantService"].full_name,
-        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-        reflection.SERVICE_NAME,
+        connection_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name,
+        token_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name,
+        budget_pb2.DESCRIPTOR.services_by_name["BudgetService"].full_name,
     ]
+    names = [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     port = server.add_insecure_port(addr or settings.core_addr)
     if port == 0:
         raise OSError(f"cannot listen on {addr or settings.core_addr}")
     await server.start()
-    for name in [*names[:1], ""]:
+    for name in [*services, ""]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Core(server, port, health_servicer)
+    return Core(server, port, health_servicer, token_manager, [http.aclose, redis.aclose, engine.dispose])
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:

@@ -1,0 +1,86 @@
+"""Conversions between connector.v1 messages and the core's records (no logic beyond naming)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from connector.v1 import common_pb2, connection_pb2
+from core.connections import ConnectionRecord
+from core.errors import InvalidArgument
+from core.providers.model import Environment
+
+PROVIDERS: dict[int, str] = {
+    common_pb2.PROVIDER_ZOHO: "zoho",
+    common_pb2.PROVIDER_SHIPROCKET: "shiprocket",
+    common_pb2.PROVIDER_SHIPSTATION: "shipstation",
+    common_pb2.PROVIDER_MAGENTO: "magento",
+    common_pb2.PROVIDER_AMAZON: "amazon",
+}
+PROVIDER_ENUMS: dict[str, int] = {name: value for value, name in PROVIDERS.items()}
+ENVIRONMENTS: dict[int, Environment] = {
+    common_pb2.ENVIRONMENT_PRODUCTION: Environment.PRODUCTION,
+    common_pb2.ENVIRONMENT_SANDBOX: Environment.SANDBOX,
+}
+HEALTH: dict[str, int] = {
+    "ok": connection_pb2.HEALTH_STATUS_OK,
+    "degraded": connection_pb2.HEALTH_STATUS_DEGRADED,
+    "needs_reauth": connection_pb2.HEALTH_STATUS_NEEDS_REAUTH,
+    "failing": connection_pb2.HEALTH_STATUS_FAILING,
+}
+
+
+def provider_name(value: int, *, required: bool = True) -> str | None:
+    name = PROVIDERS.get(value)
+    if name is None and (required or value != common_pb2.PROVIDER_UNSPECIFIED):
+        raise InvalidArgument.one("provider", f"must be one of {', '.join(PROVIDER_ENUMS)}")
+    return name
+
+
+def environment(value: int) -> Environment:
+    env = ENVIRONMENTS.get(value)
+    if env is None:
+        raise InvalidArgument.one("environment", "must be ENVIRONMENT_PRODUCTION or ENVIRONMENT_SANDBOX")
+    return env
+
+
+def credential_fields(credentials: connection_pb2.Credentials) -> tuple[str | None, dict[str, str]]:
+    kind = credentials.WhichOneof("kind")
+    if kind is None:
+        return None, {}
+    message = getattr(credentials, kind)
+    return kind, {f.name: str(value) for f, value in message.ListFields()}
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def duration(seconds: float) -> Duration:
+    d = Duration()
+    d.FromNanoseconds(int(seconds * 1e9))
+    return d
+
+
+def connection(record: ConnectionRecord) -> connection_pb2.Connection:
+    return connection_pb2.Connection(
+        connection_id=str(record.id),
+        tenant_id=str(record.tenant_id),
+        provider=PROVIDER_ENUMS[record.provider],  # type: ignore[arg-type]
+        region=record.region,
+        environment=(
+            common_pb2.ENVIRONMENT_SANDBOX if record.environment == "sandbox" else common_pb2.ENVIRONMENT_PRODUCTION
+        ),
+        display_name=record.display_name,
+        api_base_url=record.api_base_url,
+        health_status=HEALTH.get(record.status, connection_pb2.HEALTH_STATUS_UNSPECIFIED),  # type: ignore[arg-type]
+        credential_fields=list(record.credential_fields),
+        create_time=timestamp(record.created_at),
+        update_time=timestamp(record.updated_at),
+    )
