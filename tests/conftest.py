@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import socket
 import subprocess
 import sys
 import time
@@ -18,11 +20,36 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def free_port_offset() -> int:
+    """An offset at which every sandbox port (sandbox/ports.py) is free, so the catalogue resolves to them."""
+    from sandbox.ports import DEFAULT_PORTS
+
+    ports = [p for listeners in DEFAULT_PORTS.values() for p in listeners.values()]
+    rng = random.Random()
+    for _ in range(200):
+        offset = rng.randrange(20000, 50000, 100)
+        socks = []
+        try:
+            for port in ports:
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port + offset))
+            return offset
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free range of sandbox ports found")
+
+
 class SandboxProcesses:
-    """Starts ``connectors sandbox --only NAME --ephemeral`` once per provider per test session."""
+    """Starts ``connectors sandbox --only NAME`` once per provider per test session, all at one port offset
+    (so the core's provider catalogue resolves to them as it would to ``make up``'s sandboxes)."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        self.offset = free_port_offset()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.infos: dict[str, dict[str, Any]] = {}
 
@@ -41,9 +68,10 @@ class SandboxProcesses:
 
     def _start(self, name: str) -> dict[str, Any]:
         ready = self.workdir / f"{name}.json"
-        argv = [sys.executable, "-m", "connectors.cli", "sandbox", "--only", name, "--ephemeral"]
+        argv = [sys.executable, "-m", "connectors.cli", "sandbox", "--only", name, "--ready-file", str(ready)]
+        env = {**os.environ, "CONNECTORS_SANDBOX_PORT_OFFSET": str(self.offset)}
         with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
-            proc = subprocess.Popen([*argv, "--ready-file", str(ready)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         deadline = time.monotonic() + 60
         while not ready.exists():

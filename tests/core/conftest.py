@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
@@ -22,11 +23,29 @@ class CoreHandle:
     settings: Settings
     metadata: tuple[tuple[str, str], ...] = (("authorization", "Bearer " + "w" * 32),)
 
+    def stub(self, factory: Any) -> Any:
+        """A service stub whose calls carry the service token."""
+        return _Authed(factory(self.channel), self.metadata)
+
+
+class _Authed:
+    def __init__(self, stub: Any, metadata: tuple[tuple[str, str], ...]) -> None:
+        self._stub, self._metadata = stub, metadata
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._stub, name)
+
+        def call(request: Any, **kwargs: Any) -> Any:
+            return method(request, metadata=self._metadata, **kwargs)
+
+        return call
+
 
 @pytest.fixture(scope="session")
-async def core(database_url: str) -> AsyncIterator[CoreHandle]:
+async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
     settings = Settings(
         database_url=database_url,
+        sandbox_port_offset=sandboxes.offset,
         service_tokens=TOKEN + ",portal:" + "p" * 32,
         master_keys=Keyring.generate_entry("k1"),
     )

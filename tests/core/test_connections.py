@@ -1,0 +1,217 @@
+"""Connecting every provider against its sandbox through the core's gRPC API, and the tokens it hands out."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from connector.v1 import (
+    common_pb2,
+    connection_pb2,
+    connection_pb2_grpc,
+    tenant_pb2,
+    tenant_pb2_grpc,
+    token_pb2,
+    token_pb2_grpc,
+)
+from tests.core.conftest import CoreHandle
+
+SANDBOX = common_pb2.ENVIRONMENT_SANDBOX
+
+
+async def new_tenant(core: CoreHandle) -> str:
+    stub = core.stub(tenant_pb2_grpc.TenantServiceStub)
+    slug = f"t-{uuid.uuid4().hex[:10]}"
+    return str((await stub.CreateTenant(tenant_pb2.CreateTenantRequest(slug=slug, name=slug))).tenant.tenant_id)
+
+
+def credentials_for(provider: str, info: dict[str, Any]) -> tuple[int, str, connection_pb2.Credentials]:
+    demo = info["demo"]
+    c = connection_pb2
+    if provider == "zoho":
+        creds = c.Credentials(
+            oauth_client=c.OAuthClientCredentials(
+                client_id=demo["client_id"], client_secret=demo["client_secret"], refresh_token=demo["refresh_token"]
+            )
+        )
+        return common_pb2.PROVIDER_ZOHO, demo["data_centre"], creds
+    if provider == "shiprocket":
+        creds = c.Credentials(password=c.PasswordCredentials(email=demo["email"], password=demo["password"]))
+        return common_pb2.PROVIDER_SHIPROCKET, "in", creds
+    if provider == "shipstation":
+        creds = c.Credentials(api_key=c.ApiKeyCredentials(api_key=demo["api_key"], api_secret=demo["api_secret"]))
+        return common_pb2.PROVIDER_SHIPSTATION, "us", creds
+    if provider == "magento":
+        creds = c.Credentials(store=c.StoreCredentials(username=demo["username"], password=demo["password"]))
+        return common_pb2.PROVIDER_MAGENTO, "default", creds
+    creds = c.Credentials(
+        amazon=c.AmazonCredentials(
+            client_id=demo["client_id"],
+            client_secret=demo["client_secret"],
+            refresh_token=demo["refresh_token"],
+            selling_partner_id=demo["selling_partner_id"],
+            marketplace_id=demo["marketplace_id"],
+        )
+    )
+    return common_pb2.PROVIDER_AMAZON, "eu", creds
+
+
+async def connect(core: CoreHandle, tenant: str, provider: str, info: dict[str, Any]) -> connection_pb2.Connection:
+    enum, region, creds = credentials_for(provider, info)
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    request = connection_pb2.CreateConnectionRequest(
+        tenant_id=tenant, provider=enum, region=region, environment=SANDBOX, credentials=creds
+    )
+    return (await stub.CreateConnection(request)).connection
+
+
+@pytest.mark.parametrize("provider", ["zoho", "shiprocket", "shipstation", "magento", "amazon"])
+async def test_every_provider_connects_tests_ok_and_its_token_works(
+    core: CoreHandle, sandboxes: Any, provider: str
+) -> None:
+    info = sandboxes.fresh(provider)
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, provider, info)
+    assert connection.health_status == connection_pb2.HEALTH_STATUS_OK
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    tested = await stub.TestConnection(
+        connection_pb2.TestConnectionRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    )
+    assert tested.ok, tested.error
+    token = await core.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
+        token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    )
+    assert token.base_url.startswith("http://127.0.0.1:") and token.header_value
+    if provider == "zoho":
+        assert token.header_value.startswith("Zoho-oauthtoken ") and token.params["organization_id"]
+        r = httpx.get(
+            f"{token.base_url}/inventory/v1/items",
+            params=dict(token.params),
+            headers={token.header_name: token.header_value},
+        )
+        assert r.status_code == 200, r.text
+
+
+async def test_secrets_never_come_back_and_are_never_stored_in_plain_text(
+    core: CoreHandle, sandboxes: Any, database_url: str
+) -> None:
+    info = sandboxes.fresh("shiprocket")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "shiprocket", info)
+    assert "password" in connection.credential_fields
+    assert info["demo"]["password"] not in str(connection)
+    await core.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
+        token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    )
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        dump = (
+            await conn.execute(text("SELECT string_agg(ciphertext::text, '') FROM connection_secrets"))
+        ).scalar_one()
+        rows = (await conn.execute(text("SELECT * FROM connections"))).all()
+    await engine.dispose()
+    assert info["demo"]["password"].encode().hex() not in dump
+    assert info["demo"]["password"] not in str(rows)
+
+
+async def test_another_tenants_connection_is_invisible(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.fresh("shipstation")
+    a, b = await new_tenant(core), await new_tenant(core)
+    connection = await connect(core, a, "shipstation", info)
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    for call, request in [
+        (stub.GetConnection, connection_pb2.GetConnectionRequest(tenant_id=b, connection_id=connection.connection_id)),
+        (
+            stub.TestConnection,
+            connection_pb2.TestConnectionRequest(tenant_id=b, connection_id=connection.connection_id),
+        ),
+    ]:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await call(request)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await core.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
+            token_pb2.GetAccessTokenRequest(tenant_id=b, connection_id=connection.connection_id)
+        )
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    listed = await stub.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=b))
+    assert list(listed.connections) == []
+
+
+async def test_two_hundred_callers_at_expiry_cause_exactly_one_refresh(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.fresh("zoho")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "zoho", info)
+    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
+    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    first = await tokens.GetAccessToken(request)
+    await tokens.InvalidateAccessToken(
+        token_pb2.InvalidateAccessTokenRequest(
+            tenant_id=tenant, connection_id=connection.connection_id, rejected_token=first.header_value.split(" ", 1)[1]
+        )
+    )
+    admin = info["admin_url"]
+    since = max([0, *[r["id"] for r in httpx.get(f"{admin}/requests").json()["requests"]]])
+    answers = await asyncio.gather(*(tokens.GetAccessToken(request) for _ in range(200)))
+    assert len({a.header_value for a in answers}) == 1 and answers[0].header_value != first.header_value
+    log = httpx.get(f"{admin}/requests", params={"since_id": since, "path": "/oauth/v2/token"}).json()["requests"]
+    assert len(log) == 1
+
+
+async def test_a_revoked_refresh_token_moves_the_connection_to_needs_reauth(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.fresh("zoho")
+    demo = info["demo"]
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "zoho", info)
+    r = httpx.post(f"{demo['accounts_url']}/oauth/v2/token/revoke", params={"token": demo["refresh_token"]})
+    assert r.status_code == 200
+    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
+    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await tokens.GetAccessToken(request)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "reconnect" in (err.value.details() or "")
+    health = await core.stub(connection_pb2_grpc.ConnectionServiceStub).GetConnectionHealth(
+        connection_pb2.GetConnectionHealthRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    )
+    assert health.health.status == connection_pb2.HEALTH_STATUS_NEEDS_REAUTH and health.health.last_error
+    admin = info["admin_url"]
+    since = max([0, *[r["id"] for r in httpx.get(f"{admin}/requests").json()["requests"]]])
+    with pytest.raises(grpc.aio.AioRpcError):
+        await tokens.GetAccessToken(request)
+    assert httpx.get(f"{admin}/requests", params={"since_id": since}).json()["requests"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"provider": common_pb2.PROVIDER_UNSPECIFIED}, "provider"),
+        ({"region": "mars"}, "region"),
+        ({"environment": common_pb2.ENVIRONMENT_UNSPECIFIED}, "environment"),
+        ({"credentials": connection_pb2.Credentials()}, "credentials"),
+        (
+            {"credentials": connection_pb2.Credentials(api_key=connection_pb2.ApiKeyCredentials(api_key="k"))},
+            "credentials.api_key.api_secret",
+        ),
+    ],
+)
+async def test_bad_connection_requests_name_the_field_and_store_nothing(
+    core: CoreHandle, sandboxes: Any, change: dict[str, Any], field: str
+) -> None:
+    info = sandboxes.get("shipstation")
+    tenant = await new_tenant(core)
+    enum, region, creds = credentials_for("shipstation", info)
+    fields: dict[str, Any] = {"provider": enum, "region": region, "environment": SANDBOX, "credentials": creds}
+    fields.update(change)
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.CreateConnection(connection_pb2.CreateConnectionRequest(tenant_id=tenant, **fields))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in (err.value.details() or "")
+    assert list((await stub.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant))).connections) == []
