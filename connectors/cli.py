@@ -35,11 +35,26 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--revision", default="head")
 
     sub.add_parser("doctor", help="check that PostgreSQL and Redis are reachable")
+    core = sub.add_parser("core", help="run the gRPC core service")
+    core.add_argument("--ready-file", type=Path, help="write the listening address here once serving")
+
+    tenant = sub.add_parser("tenant", help="manage tenants through the core")
+    tenant.add_argument("action", choices=["create", "list"])
+    tenant.add_argument("name", nargs="?", help="(create) the merchant's name")
+    tenant.add_argument("--slug", help="(create) URL-safe id; derived from the name by default")
+
+    keys = sub.add_parser("keys", help="key-encryption keys")
+    keys.add_argument("action", choices=["generate", "rotate"])
+    keys.add_argument("--kid", default=None, help="(generate) the new key's id (default: k<timestamp>)")
+
     sub.add_parser("up", help="migrate and start the platform in the background; print what runs where")
     sub.add_parser("down", help="stop what 'up' started")
     sub.add_parser("status", help="what runs where")
 
     args = parser.parse_args(argv)
+    from connectors import devenv
+
+    devenv.load()
     settings = Settings.from_env()
     if args.command == "sandbox":
         try:
@@ -62,6 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.doctor import doctor
 
         return doctor(settings)
+    if args.command == "core":
+        from connectors.commands import run_core
+
+        return run_core(settings, args.ready_file)
+    if args.command == "tenant":
+        from connectors.commands import tenant_command
+
+        return tenant_command(settings, args.action, args.name, args.slug)
+    if args.command == "keys":
+        from connectors.commands import keys_command
+
+        return keys_command(settings, args.action, args.kid)
     if args.command in ("up", "down", "status"):
         from connectors import platform
 

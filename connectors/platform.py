@@ -23,9 +23,13 @@ def run(command: str, settings: Settings) -> int:
 
     import asyncio
 
+    from connectors import devenv
     from connectors.doctor import problems
     from tenants.migrate import migrate
 
+    devenv.ensure()
+    devenv.load()  # the processes started below inherit the development keys and tokens
+    settings = Settings.from_env()
     found = asyncio.run(problems(settings))
     if found:
         for problem in found:
@@ -34,6 +38,7 @@ def run(command: str, settings: Settings) -> int:
     migrate(settings)
     print(f"database   {settings.database_url.split('@')[-1]} migrated to head")
     print(f"redis      {settings.redis_url}")
+    sandboxes: dict[str, Any] = {}
     for service in supervisor.SERVICES:
         try:
             info = supervisor.start(service)
@@ -43,9 +48,27 @@ def run(command: str, settings: Settings) -> int:
         print(f"{service.name:10} running ({service.description}); log {service.log_file}")
         if service.name == "sandbox":
             print(describe_sandboxes(info))
+            sandboxes = info
+        if service.name == "core":
+            print(f"{'':10} listening on {settings.core_addr}")
+            tenant_id, results = asyncio.run(_demo(settings, sandboxes))
+            print(f"\nDemo tenant {tenant_id} (demo-traders), connected to every sandbox:")
+            for name, ok, error in results:
+                print(f"  {name:16} {'healthy' if ok else 'FAILING: ' + error}")
     print("\nStop everything with 'make down'.")
     print("Every sandbox URL (all Zoho data centres) and credential: 'uv run connectors sandbox info --json'.")
     return 0
+
+
+async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
+    from connectors.core_client import CoreClient
+    from connectors.demo import ensure_demo
+
+    client = CoreClient(settings)
+    try:
+        return await ensure_demo(client, sandboxes)
+    finally:
+        await client.close()
 
 
 def describe_sandboxes(info: dict[str, Any]) -> str:

@@ -45,6 +45,11 @@ SERVICES: tuple[Service, ...] = (
         (sys.executable, "-m", "connectors.cli", "sandbox", "--ready-file", str(RUN_DIR / "sandbox.json")),
         "offline provider sandboxes with the demo merchant",
     ),
+    Service(
+        "core",
+        (sys.executable, "-m", "connectors.cli", "core", "--ready-file", str(RUN_DIR / "core.json")),
+        "gRPC core: credentials, tokens, budgets",
+    ),
 )
 
 

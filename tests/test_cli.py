@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+
+from tests.conftest import free_port_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = {"zoho", "shiprocket", "shipstation", "magento", "amazon"}
@@ -55,13 +58,19 @@ def test_port_offset_moves_every_sandbox() -> None:
     assert info["shipstation"]["base_url"] == "http://127.0.0.1:10140"
 
 
-def test_up_migrates_starts_the_sandboxes_with_the_demo_merchant_and_down_stops_them(
+def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_it(
     tmp_path: Path, database_url: str
 ) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        core_port = probe.getsockname()[1]
     env = {
         "CONNECTORS_RUN_DIR": str(tmp_path / "run"),
-        "CONNECTORS_SANDBOX_PORT_OFFSET": "31000",
+        "CONNECTORS_SANDBOX_PORT_OFFSET": str(free_port_offset()),
         "CONNECTORS_DATABASE_URL": database_url,
+        "CONNECTORS_CORE_ADDR": f"127.0.0.1:{core_port}",
+        "CONNECTORS_MASTER_KEYS": "",
+        "CONNECTORS_SERVICE_TOKENS": "",
     }
     up = connectors("up", env=env)
     try:
@@ -72,12 +81,17 @@ def test_up_migrates_starts_the_sandboxes_with_the_demo_merchant_and_down_stops_
         state = json.loads((tmp_path / "run" / "sandbox.json").read_text())
         for name in PROVIDERS:
             assert httpx.get(state[name]["admin_url"] + "/", timeout=5).status_code == 200
+        assert "Demo tenant" in up.stdout
+        assert up.stdout.count("healthy") == 5, up.stdout
         again = connectors("up", env=env)
-        assert again.returncode == 0 and again.stdout.count("running") >= 1
+        assert again.returncode == 0 and again.stdout.count("healthy") == 5
+        listed = connectors("tenant", "list", env=env)
+        assert listed.returncode == 0 and "demo-traders" in listed.stdout
     finally:
         down = connectors("down", env=env)
     assert "stopped" in down.stdout
     assert not (tmp_path / "run" / "sandbox.pid").exists()
+    assert not (tmp_path / "run" / "core.pid").exists()
 
 
 def test_a_busy_port_is_reported_not_crashed_on() -> None:

@@ -62,16 +62,6 @@ def money(amount: Decimal, currency: str = CURRENCY) -> dict[str, str]:
     return {"CurrencyCode": currency, "Amount": f"{cents(amount):.2f}"}
 
 
-def order_id(prefix: str = "40") -> str:
-    """An Amazon.in order id in 3-7-7 form (Indian order ids start ``40x-``)."""
-    first = prefix + str(secrets.randbelow(10 ** (3 - len(prefix)))).zfill(3 - len(prefix))
-    return f"{first}-{secrets.randbelow(10**7):07d}-{secrets.randbelow(10**7):07d}"
-
-
-def order_item_id() -> str:
-    return f"{secrets.randbelow(10**14):014d}"
-
-
 def selling_partner_id() -> str:
     return "A" + "".join(secrets.choice(_ALNUM) for _ in range(13))
 

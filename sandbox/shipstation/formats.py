@@ -14,11 +14,15 @@ as ASP.NET's invariant-culture ``DateTime`` binding accepts them:
 
 A value with ``Z`` or an offset names an instant and is converted, as ASP.NET converts it to server-local time.
 
-Ambiguous wall times (the repeated 01:00-01:59 on the November fall-back day) resolve by the bound's role:
-a *Start* bound takes the earlier instant (PDT, ``fold=0``) and an *End* bound the later one (PST, ``fold=1``),
-so an inclusive window never loses a record in the repeated hour; values in order bodies take the earlier one.
-Non-existent wall times (02:00-02:59 on the March spring-forward day) are read with the pre-transition offset
-(PST), i.e. ``02:30`` means 03:30 PDT.
+Wall times that name two instants or none resolve by the bound's role, so that an inclusive window never
+loses a record around a DST switch: a *Start* bound takes the earlier reading and an *End* bound the later.
+
+- the repeated 01:00-01:59 on the November fall-back day: Start = the PDT instant, End = the PST instant;
+- the missing 02:00-02:59 on the March spring-forward day: Start ``02:30`` = 01:30 PST, End ``02:30`` =
+  03:30 PDT.
+
+Values in order bodies (``orderDate``...) take the pre-transition offset (Python's ``fold=0``): the PDT
+instant in the fall-back hour, and ``02:30`` in the spring gap means 03:30 PDT.
 """
 
 from __future__ import annotations
@@ -98,7 +102,7 @@ def parse_datetime(text: str, role: Role = "value") -> datetime:
             hour = hour % 12 + (12 if ampm == "PM" else 0)
         parts["h"] = str(hour)
     try:
-        wall = datetime(
+        wall = datetime(  # noqa: DTZ001 - a Pacific wall time, zoned below
             int(parts["y"]),
             int(parts["mo"]),
             int(parts["d"]),
@@ -120,9 +124,13 @@ def parse_datetime(text: str, role: Role = "value") -> datetime:
 
 
 def from_pacific_wall(wall: datetime, role: Role = "value") -> datetime:
-    """A naive Pacific wall time as a UTC instant, resolving the fall-back hour by ``role``."""
-    local = wall.replace(tzinfo=PACIFIC, fold=1 if role == "end" else 0)
-    return local.astimezone(UTC)
+    """A naive Pacific wall time as a UTC instant; in the DST fold or gap a start bound takes the earlier
+    reading and an end bound the later one, a body value the pre-transition offset (``fold=0``)."""
+    first = wall.replace(tzinfo=PACIFIC, fold=0).astimezone(UTC)
+    if role == "value":
+        return first
+    second = wall.replace(tzinfo=PACIFIC, fold=1).astimezone(UTC)
+    return min(first, second) if role == "start" else max(first, second)
 
 
 def parse_date(text: str) -> date:

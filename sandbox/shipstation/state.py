@@ -165,6 +165,7 @@ class Account:
     customer_identities: dict[str, int] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     import_batches: dict[str, list[int]] = field(default_factory=dict)
+    ship_batches: dict[int, list[int]] = field(default_factory=dict)
     tags: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 import pytest
 
+from connectors.core_client import Authed
 from connectors.settings import Settings
 from core.server import Core, start
 from core.vault import Keyring
@@ -25,20 +26,7 @@ class CoreHandle:
 
     def stub(self, factory: Any) -> Any:
         """A service stub whose calls carry the service token."""
-        return _Authed(factory(self.channel), self.metadata)
-
-
-class _Authed:
-    def __init__(self, stub: Any, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._stub, self._metadata = stub, metadata
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._stub, name)
-
-        def call(request: Any, **kwargs: Any) -> Any:
-            return method(request, metadata=self._metadata, **kwargs)
-
-        return call
+        return Authed(factory(self.channel), self.metadata)
 
 
 @pytest.fixture(scope="session")

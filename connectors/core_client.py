@@ -1,0 +1,39 @@
+"""A gRPC client of the core for the command line: the address and the first service token from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from connectors.settings import Settings
+
+
+class CoreClient:
+    def __init__(self, settings: Settings) -> None:
+        token = next((item.partition(":")[2] for item in settings.service_tokens.split(",") if ":" in item), "")
+        if not token:
+            raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: the command cannot authenticate to the core")
+        self.channel = grpc.aio.insecure_channel(settings.core_addr)
+        self.metadata = (("authorization", f"Bearer {token}"),)
+
+    def stub(self, factory: Any) -> Any:
+        return Authed(factory(self.channel), self.metadata)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+class Authed:
+    """A service stub whose every call carries the service token."""
+
+    def __init__(self, stub: Any, metadata: tuple[tuple[str, str], ...]) -> None:
+        self._stub, self._metadata = stub, metadata
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._stub, name)
+
+        def call(request: Any, **kwargs: Any) -> Any:
+            return method(request, metadata=self._metadata, **kwargs)
+
+        return call
