@@ -111,3 +111,8 @@ class BudgetExhausted(CoreError):
         packed = any_pb2.Any()
         packed.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
         return [*super().details(), packed]
+
+
+class SecretsUnreadable(CoreError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    reason = "SECRETS_UNREADABLE"

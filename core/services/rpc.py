@@ -10,7 +10,8 @@ import grpc
 import structlog
 
 from core.auth import caller
-from core.errors import CoreError
+from core.errors import CoreError, SecretsUnreadable
+from core.vault import VaultError
 
 log = structlog.get_logger("core.rpc")
 
@@ -24,6 +25,11 @@ def rpc(method: Method[Req, Resp]) -> Method[Req, Resp]:
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext[Req, Resp]) -> Resp:
         try:
             return await method(self, request, context)
+        except VaultError as exc:
+            error = SecretsUnreadable(f"stored credentials cannot be read: {exc}")
+            log.error("vault error", method=method.__name__, caller=caller.get(), error=str(exc))
+            await context.abort_with_status(error.to_status())
+            raise
         except CoreError as exc:
             log.info("rpc refused", method=method.__name__, caller=caller.get(), reason=exc.reason, error=exc.message)
             await context.abort_with_status(exc.to_status())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, timedelta
 from typing import Any
 
 import grpc
@@ -215,3 +216,23 @@ async def test_bad_connection_requests_name_the_field_and_store_nothing(
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in (err.value.details() or "")
     assert list((await stub.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant))).connections) == []
+
+
+async def test_zoho_tokens_are_refreshed_at_fifty_five_minutes(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.fresh("zoho")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "zoho", info)
+    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
+    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    first = await tokens.GetAccessToken(request)
+    manager = core.core.tokens
+    real = manager.clock
+    try:
+        manager.clock = lambda: real() + timedelta(minutes=54)
+        assert (await tokens.GetAccessToken(request)).header_value == first.header_value
+        manager.clock = lambda: real() + timedelta(minutes=56)
+        refreshed = await tokens.GetAccessToken(request)
+        assert refreshed.header_value != first.header_value
+        assert refreshed.expire_time.ToDatetime(tzinfo=UTC) > first.expire_time.ToDatetime(tzinfo=UTC)
+    finally:
+        manager.clock = real
