@@ -62,8 +62,9 @@ class SandboxProcesses:
         """The provider's info after a reset of its state, faults, clock and logs."""
         info = self.get(name)
         admin = info["admin_url"]
-        httpx.post(f"{admin}/reset", timeout=10).raise_for_status()
+        # The clock first, so the re-seeded demo data is dated by real time.
         httpx.post(f"{admin}/clock", json={"reset": True}, timeout=10).raise_for_status()
+        httpx.post(f"{admin}/reset", timeout=10).raise_for_status()
         return info
 
     def _start(self, name: str) -> dict[str, Any]:

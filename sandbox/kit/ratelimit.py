@@ -30,7 +30,7 @@ class FixedWindow:
         now = self.clock.time()
         with self._lock:
             start, count = self._windows.get(key, (now, 0))
-            if now - start >= self.window:
+            if now - start >= self.window or now < start:
                 start, count = now, 0
             reset_after = max(0.0, self.window - (now - start))
             if count >= self.limit:
@@ -57,7 +57,8 @@ class TokenBucket:
         now = self.clock.time()
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            # max(0, ...): a clock set backwards refills nothing rather than draining the bucket.
+            tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 wait = (1.0 - tokens) / self.rate if self.rate > 0 else math.inf

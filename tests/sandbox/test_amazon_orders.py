@@ -467,3 +467,17 @@ def test_several_eu_marketplaces_may_be_asked_together(sandboxes: Any) -> None:
     assert r.status_code == 200 and len(r.json()["payload"]["Orders"]) == 6
     only_de = az.orders(MarketplaceIds="A1PA6795UKMFR9")
     assert only_de.status_code == 200 and only_de.json()["payload"]["Orders"] == []
+
+
+def test_polling_from_the_previous_upper_bound_misses_no_update(sandboxes: Any) -> None:
+    az = fresh(sandboxes)
+    first = az.orders(LastUpdatedAfter=az.ago(days=30)).json()["payload"]
+    watermark = first["LastUpdatedBefore"]
+    az.advance(600)
+    pending = az.demo["order_ids"]["pending"]
+    az.admin(f"/orders/{pending}/status", {"status": "Unshipped"})
+    new = az.admin("/seed", {"orders": 3, "from": az.ago(minutes=8), "to": az.ago(minutes=1)})["order_ids"]
+    az.advance(1)
+    second = az.orders(LastUpdatedAfter=watermark).json()["payload"]
+    assert {o["AmazonOrderId"] for o in second["Orders"]} == {pending, *new}
+    assert second["LastUpdatedBefore"] > watermark
