@@ -77,7 +77,9 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
         server,
     )
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
-    budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, Budgets(redis)), server)
+    budget_pb2_grpc.add_BudgetServiceServicer_to_server(
+        BudgetService(connections, Budgets(redis), settings.budget_time_scale), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [

@@ -62,7 +62,12 @@ class RateLimit:
     scope: str
     """What one budget is counted for: ``organization``, ``api_key``, ``operation``, ``account``."""
     burst: int | None = None
-    cost: int = 1
+    """Token-bucket providers (Amazon): the provider's burst. Fixed-window providers: our small burst."""
+    headroom: int = 0
+    """Fixed windows: calls kept unused per window, for clock skew and network jitter between us and them."""
+    window: str = "bucket"
+    """``fixed``: the provider counts calls per window (Zoho, ShipStation), so any window of ``per`` seconds
+    may see at most ``burst + rate * per`` calls; ``bucket``: the provider runs a token bucket (Amazon)."""
 
 
 @dataclass(frozen=True)

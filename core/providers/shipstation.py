@@ -34,7 +34,7 @@ SHIPSTATION = Provider(
     token_path=None,
     token_lifetime=None,
     refresh_margin=timedelta(0),
-    rate_limits=(RateLimit("api", limit=40, per=60, scope="api_key"),),
+    rate_limits=(RateLimit("api", limit=40, per=60, scope="api_key", window="fixed", burst=2, headroom=1),),
     rate_headers=RateHeaders(
         limit="X-Rate-Limit-Limit", remaining="X-Rate-Limit-Remaining", reset="X-Rate-Limit-Reset"
     ),

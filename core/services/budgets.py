@@ -28,13 +28,22 @@ def budget_scope(record: ConnectionRecord, limit: RateLimit) -> str:
     return f"{record.provider}:{limit.scope}:{account or record.id}"
 
 
-def policy(limit: RateLimit) -> Policy:
-    return Policy(rate=limit.limit, per=limit.per, burst=limit.burst or max(1, int(limit.limit)))
+def policy(limit: RateLimit, time_scale: float = 1.0) -> Policy:
+    """The bucket that keeps us inside the provider's limit; ``time_scale`` follows a compressed clock.
+
+    Against a fixed window any span of ``per`` seconds may hold ``burst + rate * per`` calls, so the rate is
+    what the window allows less the burst and the headroom (Zoho: 2 + 97 of 100 a minute).
+    """
+    per = limit.per / time_scale
+    if limit.window == "fixed":
+        burst = limit.burst or 1
+        return Policy(rate=max(limit.limit - burst - limit.headroom, 1), per=per, burst=burst)
+    return Policy(rate=limit.limit, per=per, burst=limit.burst or max(1, int(limit.limit)))
 
 
 class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
-    def __init__(self, connections: Connections, budgets: Budgets) -> None:
-        self.connections, self.budgets = connections, budgets
+    def __init__(self, connections: Connections, budgets: Budgets, time_scale: float = 1.0) -> None:
+        self.connections, self.budgets, self.time_scale = connections, budgets, time_scale
 
     async def _limit(self, tenant_id: str, connection_id: str, bucket: str) -> tuple[ConnectionRecord, RateLimit]:
         record = await self.connections.get(parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
@@ -55,7 +64,7 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
             grant = await self.budgets.acquire(
                 budget_scope(record, limit),
                 limit.bucket,
-                policy(limit),
+                policy(limit, self.time_scale),
                 cost=request.cost or 1,
                 priority=priority,
                 max_wait=max_wait,
@@ -79,7 +88,7 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
         level = await self.budgets.report(
             budget_scope(record, limit),
             limit.bucket,
-            policy(limit),
+            policy(limit, self.time_scale),
             status=request.http_status,
             retry_after=retry,
             remaining=remaining,
