@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import sandbox_overhead
+from bench import core_throughput, sandbox_overhead
 
 
 def main() -> None:
     asyncio.run(sandbox_overhead.main())
+    asyncio.run(core_throughput.main())
 
 
 if __name__ == "__main__":
