@@ -15,7 +15,10 @@ from connectors.settings import Settings
 
 
 def run_core(settings: Settings, ready_file: Path | None) -> int:
+    from connectors.logs import configure
     from core.server import serve
+
+    configure()
     from core.vault import KeyringError
 
     async def main() -> None:

@@ -35,6 +35,7 @@ from core.services.tenants import TenantService
 from core.services.tokens import TokenService
 from core.tenancy import Tenants
 from core.tokens.manager import TokenManager
+from core.usage import UsageStats
 from core.vault import Keyring, Vault
 from tenants.db import make_app_engine, make_sessions
 
@@ -67,18 +68,19 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     tenants = Tenants(sessions, vault)
     connections = Connections(sessions, vault, tenants, settings)
     token_manager = TokenManager(connections, redis, http)
+    usage = UsageStats(redis)
 
     server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
     tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(tenants), server)
     connection_pb2_grpc.add_ConnectionServiceServicer_to_server(
         ConnectionService(
-            connections, Health(connections, token_manager, http), OAuthFlow(connections, http, settings)
+            connections, Health(connections, token_manager, http), OAuthFlow(connections, http, settings), usage
         ),
         server,
     )
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
     budget_pb2_grpc.add_BudgetServiceServicer_to_server(
-        BudgetService(connections, Budgets(redis), settings.budget_time_scale), server
+        BudgetService(connections, Budgets(redis), usage, settings.budget_time_scale), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -14,6 +14,7 @@ from core.providers.model import RateLimit
 from core.services import convert
 from core.services.rpc import rpc
 from core.tenancy import parse_id
+from core.usage import UsageStats
 
 MAX_WAIT = 60.0
 
@@ -42,8 +43,8 @@ def policy(limit: RateLimit, time_scale: float = 1.0) -> Policy:
 
 
 class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
-    def __init__(self, connections: Connections, budgets: Budgets, time_scale: float = 1.0) -> None:
-        self.connections, self.budgets, self.time_scale = connections, budgets, time_scale
+    def __init__(self, connections: Connections, budgets: Budgets, usage: UsageStats, time_scale: float = 1.0) -> None:
+        self.connections, self.budgets, self.usage, self.time_scale = connections, budgets, usage, time_scale
 
     async def _limit(self, tenant_id: str, connection_id: str, bucket: str) -> tuple[ConnectionRecord, RateLimit]:
         record = await self.connections.get(parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
@@ -76,11 +77,13 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
                 f"{record.display_name}: {limit.bucket} budget exhausted; retry in {grant.retry_after:.2f} s",
                 grant.retry_after,
             )
+        await self.usage.taken(str(record.id), request.cost or 1)
         return pb.AcquireBudgetResponse(delay=convert.duration(grant.delay), remaining=grant.remaining)
 
     @rpc
     async def ReportUsage(self, request: pb.ReportUsageRequest, context: Any) -> pb.ReportUsageResponse:
         record, limit = await self._limit(request.tenant_id, request.connection_id, request.bucket)
+        await self.usage.answered(str(record.id), request.http_status)
         headers = providers.get(record.provider).rate_headers
         given = dict(request.headers)
         remaining = retry_after_from(given, (headers.remaining,))
@@ -94,3 +97,10 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
             remaining=remaining,
         )
         return pb.ReportUsageResponse(remaining=level)
+
+
+def daily_capacity(provider: str) -> float:
+    """Units a connection may take in a day at the catalogue's main limit (for "budget used today")."""
+    limits = providers.get(provider).rate_limits
+    main = next((rl for rl in limits if rl.bucket == "api"), limits[0])
+    return main.limit * 86400 / main.per

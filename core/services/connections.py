@@ -10,13 +10,15 @@ from core.connections import Connections
 from core.health import Health
 from core.oauth import OAuthFlow
 from core.services import convert
+from core.services.budgets import daily_capacity
 from core.services.rpc import rpc
 from core.tenancy import parse_id
+from core.usage import UsageStats
 
 
 class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
-    def __init__(self, connections: Connections, health: Health, oauth: OAuthFlow) -> None:
-        self.connections, self.health, self.oauth = connections, health, oauth
+    def __init__(self, connections: Connections, health: Health, oauth: OAuthFlow, usage: UsageStats) -> None:
+        self.connections, self.health, self.oauth, self.usage = connections, health, oauth, usage
 
     @rpc
     async def CreateConnection(self, request: pb.CreateConnectionRequest, context: Any) -> pb.CreateConnectionResponse:
@@ -84,7 +86,10 @@ class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
         record = await self.connections.get(
             parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
         )
+        usage = await self.usage.usage(str(record.id))
         health = pb.ConnectionHealth(
+            budget_used=min(1.0, usage.units_today / daily_capacity(record.provider)),
+            recent_error_rate=usage.error_rate,
             status=convert.HEALTH.get(record.status, pb.HEALTH_STATUS_UNSPECIFIED),  # type: ignore[arg-type]
             last_check_time=convert.timestamp(record.last_check_at),
             latency=convert.duration((record.last_latency_ms or 0) / 1000),

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+from redis.asyncio import Redis
 
 from connectors.core_client import Authed
 from connectors.settings import Settings
@@ -31,8 +32,14 @@ class CoreHandle:
 
 @pytest.fixture(scope="session")
 async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
+    # A Redis database of the test session's own, so budgets and locks start empty.
+    redis_url = Settings.from_env().redis_url.rsplit("/", 1)[0] + "/15"
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    await redis.aclose()
     settings = Settings(
         database_url=database_url,
+        redis_url=redis_url,
         sandbox_port_offset=sandboxes.offset,
         service_tokens=TOKEN + ",portal:" + "p" * 32,
         master_keys=Keyring.generate_entry("k1"),

@@ -10,10 +10,13 @@ from typing import Any
 import grpc
 import httpx
 import pytest
+from google.protobuf.duration_pb2 import Duration
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from connector.v1 import (
+    budget_pb2,
+    budget_pb2_grpc,
     common_pb2,
     connection_pb2,
     connection_pb2_grpc,
@@ -236,3 +239,32 @@ async def test_zoho_tokens_are_refreshed_at_fifty_five_minutes(core: CoreHandle,
         assert refreshed.expire_time.ToDatetime(tzinfo=UTC) > first.expire_time.ToDatetime(tzinfo=UTC)
     finally:
         manager.clock = real
+
+
+async def test_health_reports_budget_used_today_and_the_recent_error_rate(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.get("shipstation")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "shipstation", info)
+    budgets = core.stub(budget_pb2_grpc.BudgetServiceStub)
+    for status in (200, 200, 200, 500):
+        await budgets.AcquireBudget(
+            budget_pb2.AcquireBudgetRequest(
+                tenant_id=tenant,
+                connection_id=connection.connection_id,
+                bucket="api",
+                cost=1,
+                max_wait=Duration(seconds=5),
+            )
+        )
+        await budgets.ReportUsage(
+            budget_pb2.ReportUsageRequest(
+                tenant_id=tenant, connection_id=connection.connection_id, bucket="api", http_status=status
+            )
+        )
+    health = (
+        await core.stub(connection_pb2_grpc.ConnectionServiceStub).GetConnectionHealth(
+            connection_pb2.GetConnectionHealthRequest(tenant_id=tenant, connection_id=connection.connection_id)
+        )
+    ).health
+    assert health.recent_error_rate == pytest.approx(0.25)
+    assert health.budget_used == pytest.approx(4 / (40 * 1440))
