@@ -50,7 +50,7 @@ class Grant:
     remaining: float
 
 
-# KEYS[1] bucket hash. ARGV: rate/s, burst, cost, min_level, max_wait
+# KEYS[1] bucket hash, KEYS[2] (optional) a counter of units granted. ARGV: rate/s, burst, cost, min_level, max_wait
 # The bucket may go negative: that is booked future capacity, which later callers queue behind.
 _ACQUIRE = """
 local t = redis.call('TIME')
@@ -74,6 +74,10 @@ if wait > max_wait then
 end
 redis.call('HSET', KEYS[1], 'level', after, 'ts', now)
 redis.call('EXPIRE', KEYS[1], 86400)
+if KEYS[2] then
+  redis.call('INCRBY', KEYS[2], cost)
+  redis.call('EXPIRE', KEYS[2], 172800)
+end
 return {1, tostring(wait), tostring(after)}
 """
 
@@ -116,12 +120,15 @@ class Budgets:
         cost: int = 1,
         priority: Priority = Priority.LIVE,
         max_wait: float = 0.0,
+        count_into: str | None = None,
     ) -> Grant:
+        """``count_into``: a Redis key that also counts granted units, in the same atomic step."""
         if cost < 1 or cost > policy.burst:
             raise ValueError(f"cost must be between 1 and the burst of {policy.burst}, got {cost}")
         min_level = 0.0 if priority is Priority.LIVE else policy.burst * policy.reserve
         granted, wait, level = await self._acquire(
-            keys=[self.key(scope, bucket)], args=[policy.per_second, policy.burst, cost, min_level, max_wait]
+            keys=[self.key(scope, bucket), *([count_into] if count_into else [])],
+            args=[policy.per_second, policy.burst, cost, min_level, max_wait],
         )
         wait_s = float(wait)
         return Grant(bool(granted), wait_s if granted else 0.0, 0.0 if granted else wait_s, float(level))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.settings import Settings
 from core import credentials, providers
+from core.changes import ChangeFeed
 from core.errors import InvalidArgument, NotFound
 from core.providers.model import Environment
 from core.tenancy import Tenants
@@ -76,9 +77,20 @@ def _record(row: Connection, fields: list[str]) -> ConnectionRecord:
 
 class Connections:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], vault: Vault, tenants: Tenants, settings: Settings
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        vault: Vault,
+        tenants: Tenants,
+        settings: Settings,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.sessions, self.vault, self.tenants, self.settings = sessions, vault, tenants, settings
+        self.changes = changes
+
+    async def _changed(self, connection_id: uuid.UUID) -> None:
+        """Tell every replica's caches (after the transaction committed)."""
+        if self.changes is not None:
+            await self.changes.changed(str(connection_id))
 
     async def create(
         self,
@@ -161,6 +173,7 @@ class Connections:
             result = await session.execute(delete(Connection).where(Connection.id == connection_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"connection {connection_id} does not exist")
+        await self._changed(connection_id)
 
     async def update_credentials(
         self, tenant_id: uuid.UUID, connection_id: uuid.UUID, kind: str | None, fields: dict[str, str]
@@ -193,7 +206,9 @@ class Connections:
                 )
             )
             await session.flush()
-            return await self._get(session, connection_id)
+            record = await self._get(session, connection_id)
+        await self._changed(connection_id)
+        return record
 
     async def secrets(
         self, tenant_id: uuid.UUID, connection_id: uuid.UUID
@@ -247,7 +262,8 @@ class Connections:
                 await session.merge(
                     ConnectionSecret(tenant_id=tenant_id, connection_id=connection_id, field=name, ciphertext=blob)
                 )
-            return True
+        await self._changed(connection_id)
+        return True
 
     async def set_status(
         self, tenant_id: uuid.UUID, connection_id: uuid.UUID, status: str, error: str | None, **values: Any
@@ -258,6 +274,7 @@ class Connections:
                 .where(Connection.id == connection_id)
                 .values(status=status, last_error=error, **values)
             )
+        await self._changed(connection_id)
 
     async def expire_token(self, tenant_id: uuid.UUID, connection_id: uuid.UUID, version: int) -> bool:
         """Forget the cached token if it is still the one of ``version`` (after a provider 401)."""
@@ -274,4 +291,5 @@ class Connections:
                     ConnectionSecret.connection_id == connection_id, ConnectionSecret.field == ACCESS_TOKEN
                 )
             )
-            return True
+        await self._changed(connection_id)
+        return True

@@ -26,6 +26,7 @@ from connector.v1 import (
 from connectors.settings import Settings
 from core.auth import ServiceTokenInterceptor, parse_tokens
 from core.budgets import Budgets
+from core.changes import ChangeFeed
 from core.connections import Connections
 from core.health import Health
 from core.oauth import OAuthFlow
@@ -66,7 +67,9 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     redis = Redis.from_url(settings.redis_url)
     http = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0))
     tenants = Tenants(sessions, vault)
-    connections = Connections(sessions, vault, tenants, settings)
+    changes = ChangeFeed(redis)
+    await changes.start()
+    connections = Connections(sessions, vault, tenants, settings, changes)
     token_manager = TokenManager(connections, redis, http)
     usage = UsageStats(redis)
 
@@ -98,7 +101,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     await server.start()
     for name in [*services, ""]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Core(server, port, health_servicer, token_manager, [http.aclose, redis.aclose, engine.dispose])
+    return Core(server, port, health_servicer, token_manager, [changes.stop, http.aclose, redis.aclose, engine.dispose])
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:

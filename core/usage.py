@@ -34,12 +34,9 @@ class UsageStats:
     def _hour(now: datetime) -> str:
         return now.strftime("%Y%m%d%H")
 
-    async def taken(self, connection_id: str, units: int) -> None:
-        key = f"{PREFIX}{connection_id}:units:{self._day(datetime.now(UTC))}"
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incrby(key, units)
-            pipe.expire(key, 2 * 86400)
-            await pipe.execute()
+    def units_key(self, connection_id: str) -> str:
+        """Where the budget counts units granted today (``Budgets.acquire(count_into=...)``)."""
+        return f"{PREFIX}{connection_id}:units:{self._day(datetime.now(UTC))}"
 
     async def answered(self, connection_id: str, status: int) -> None:
         key = f"{PREFIX}{connection_id}:calls:{self._hour(datetime.now(UTC))}"
@@ -53,7 +50,7 @@ class UsageStats:
     async def usage(self, connection_id: str) -> Usage:
         now = datetime.now(UTC)
         hours = [self._hour(now), self._hour(now - timedelta(hours=1))]
-        units = await self.redis.get(f"{PREFIX}{connection_id}:units:{self._day(now)}")
+        units = await self.redis.get(self.units_key(connection_id))
         calls = failures = 0
         for hour in hours:
             counts = await self.redis.hgetall(f"{PREFIX}{connection_id}:calls:{hour}")

@@ -8,6 +8,7 @@ from connector.v1 import budget_pb2 as pb
 from connector.v1 import budget_pb2_grpc, common_pb2
 from core import providers
 from core.budgets import Budgets, Policy, Priority, retry_after_from
+from core.changes import LocalCache
 from core.connections import ConnectionRecord, Connections
 from core.errors import BudgetExhausted, InvalidArgument
 from core.providers.model import RateLimit
@@ -45,9 +46,16 @@ def policy(limit: RateLimit, time_scale: float = 1.0) -> Policy:
 class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
     def __init__(self, connections: Connections, budgets: Budgets, usage: UsageStats, time_scale: float = 1.0) -> None:
         self.connections, self.budgets, self.usage, self.time_scale = connections, budgets, usage, time_scale
+        self._records: LocalCache[ConnectionRecord] = (
+            connections.changes.cache(5.0) if connections.changes else LocalCache(0.0)
+        )
 
     async def _limit(self, tenant_id: str, connection_id: str, bucket: str) -> tuple[ConnectionRecord, RateLimit]:
-        record = await self.connections.get(parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
+        key = (parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
+        record = self._records.get(key)
+        if record is None:
+            record = await self.connections.get(*key)
+            self._records.put(key, record)
         limits = {rl.bucket: rl for rl in providers.get(record.provider).rate_limits}
         limit = limits.get(bucket or "api")
         if limit is None:
@@ -69,6 +77,7 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
                 cost=request.cost or 1,
                 priority=priority,
                 max_wait=max_wait,
+                count_into=self.usage.units_key(str(record.id)),
             )
         except ValueError as exc:
             raise InvalidArgument.one("cost", str(exc)) from None
@@ -77,7 +86,6 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
                 f"{record.display_name}: {limit.bucket} budget exhausted; retry in {grant.retry_after:.2f} s",
                 grant.retry_after,
             )
-        await self.usage.taken(str(record.id), request.cost or 1)
         return pb.AcquireBudgetResponse(delay=convert.duration(grant.delay), remaining=grant.remaining)
 
     @rpc

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import LockError
 
 from core import providers
+from core.changes import LocalCache
 from core.connections import ACCESS_TOKEN, ConnectionRecord, Connections
 from core.errors import NeedsReauth, ProviderUnavailable
 from core.tokens import exchange as exchanges
@@ -38,7 +39,9 @@ class Credential:
     base_url: str
     params: dict[str, str]
     expires_at: datetime | None
+    issued_at: datetime | None
     token: str = field(repr=False)
+    provider: str = ""
 
 
 class TokenManager:
@@ -48,8 +51,13 @@ class TokenManager:
         redis: Redis,
         http: httpx.AsyncClient,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_ttl: float = 5.0,
     ) -> None:
         self.clock = clock
+        # Recently handed-out credentials; every replica drops one as soon as its connection changes.
+        self._cache: LocalCache[Credential] = (
+            connections.changes.cache(cache_ttl) if connections.changes else LocalCache(0.0)
+        )
         self.connections = connections
         self.redis = redis
         self.http = http
@@ -57,9 +65,14 @@ class TokenManager:
         self.refreshes = 0
 
     async def credential(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> Credential:
+        key = (tenant_id, connection_id)
+        cached = self._cache.get(key)
+        if cached and not self._due(cached):
+            return cached
         record, secrets = await self.connections.secrets(tenant_id, connection_id)
         usable = self._usable(record, secrets)
         if usable:
+            self._cache.put(key, usable)
             return usable
         async with self._local[connection_id]:
             lock = self.redis.lock(f"{LOCK_PREFIX}{connection_id}", timeout=30, blocking_timeout=35, sleep=0.02)
@@ -112,6 +125,10 @@ class TokenManager:
             raise ProviderUnavailable(f"{record.display_name}: {state}; retry")
         return usable
 
+    def _due(self, credential: Credential) -> bool:
+        provider = providers.get(credential.provider)
+        return needs_refresh(provider, self.clock(), credential.issued_at, credential.expires_at)
+
     def _usable(self, record: ConnectionRecord, secrets: dict[str, Secret]) -> Credential | None:
         provider = providers.get(record.provider)
         token = secrets.get(ACCESS_TOKEN)
@@ -122,10 +139,12 @@ class TokenManager:
         name, template = provider.auth_header
         params = {p: str(record.params[p]) for p in provider.required_params if p in record.params}
         return Credential(
-            name,
-            template.format(token=token.reveal()),
-            record.api_base_url,
-            params,
-            record.token_expires_at,
-            token.reveal(),
+            header_name=name,
+            header_value=template.format(token=token.reveal()),
+            base_url=record.api_base_url,
+            params=params,
+            expires_at=record.token_expires_at,
+            issued_at=record.token_issued_at,
+            token=token.reveal(),
+            provider=record.provider,
         )

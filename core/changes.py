@@ -1,0 +1,94 @@
+"""Connection changes, announced to every core replica so their in-process caches never serve stale data.
+
+Each replica keeps recently used connection records and credentials in memory for a few seconds
+(``LocalCache``). Whatever changes a connection (new credentials, a refresh, an invalidation after a
+provider 401, a move to needs_reauth, deletion) publishes its id on one Redis channel; every replica drops
+it. The short time-to-live is the safety net should a message be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
+
+import structlog
+from redis.asyncio import Redis
+
+CHANNEL = "connectors:connection-changes"
+log = structlog.get_logger("core.changes")
+
+V = TypeVar("V")
+
+
+class LocalCache(Generic[V]):
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[Hashable, tuple[float, V]] = {}
+
+    def get(self, key: Hashable) -> V | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        stored, value = item
+        if time.monotonic() - stored > self.ttl:
+            self._items.pop(key, None)
+            return None
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._items[key] = (time.monotonic(), value)
+
+    def drop_connection(self, connection_id: str) -> None:
+        for key in [k for k in self._items if isinstance(k, tuple) and str(k[-1]) == connection_id]:
+            self._items.pop(key, None)
+
+
+class ChangeFeed:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.caches: list[LocalCache[Any]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    def cache(self, ttl: float) -> LocalCache[Any]:
+        cache: LocalCache[Any] = LocalCache(ttl)
+        self.caches.append(cache)
+        return cache
+
+    def drop_locally(self, connection_id: str) -> None:
+        for cache in self.caches:
+            cache.drop_connection(connection_id)
+
+    async def changed(self, connection_id: str) -> None:
+        self.drop_locally(connection_id)
+        await self.redis.publish(CHANNEL, connection_id)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+        await asyncio.wait_for(self._subscribed.wait(), 10)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._subscribed.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self.drop_locally(message["data"].decode())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a lost Redis connection: caches expire by TTL meanwhile; resubscribe
+                log.warning("change feed interrupted", error=str(exc))
+                for cache in self.caches:
+                    cache._items.clear()
+                await asyncio.sleep(1)
