@@ -184,3 +184,27 @@ def test_cancellations_and_returns(client: ShiprocketClient) -> None:
     assert created.status_code == 200 and created.json()["status"] == "RETURN PENDING"
     awb = Courier(client).genrate_awb_for_shipment(data={"shipment_id": created.json()["shipment_id"], "is_return": 1})
     assert awb.json()["awb_assign_status"] == 1
+
+
+def test_order_amendments_and_account_reports(client: ShiprocketClient) -> None:
+    listed = Order(client).get_all_orders(params={"filter_by": "status", "filter": "NEW"}).json()["data"]
+    order = listed[0]
+    moved = Order(client).change_pickup_location(data={"order_id": [order["id"]], "pickup_location": "Mumbai WH"})
+    assert moved.json() == {"message": "Pickup location Updated"}
+    readdressed = Order(client).update_customer_delivery_address(
+        data={
+            "order_id": order["id"],
+            "shipping_customer_name": "Karthik",
+            "shipping_phone": "9847077788",
+            "shipping_address": "Door 12, Panampilly Nagar",
+            "shipping_city": "Kochi",
+            "shipping_state": "Kerala",
+            "shipping_country": "India",
+            "shipping_pincode": "682036",
+        }
+    )
+    assert readdressed.status_code == 202
+    detail = Order(client).get_specific_order_details(order["id"]).json()["data"]
+    assert detail["pickup_location"] == "Mumbai WH" and detail["customer_pincode"] == "682036"
+    returns = ReturnOrder(client).get_all_return_orders().json()
+    assert returns["data"][0]["status"] == "RETURN PENDING"

@@ -174,3 +174,19 @@ def test_unknown_paths_and_wrong_methods_get_dingo_style_errors(sr: Shiprocket) 
     assert r.status_code == 404 and r.json() == {"message": "404 Not Found", "status_code": 404}
     r = sr.get("/orders/create/adhoc")
     assert r.status_code == 405 and r.json() == {"message": "405 Method Not Allowed", "status_code": 405}
+
+
+def test_faults_can_target_one_merchant(sr: Shiprocket) -> None:
+    creds = HTTP.post(f"{sr.admin}/accounts", json={"account": "other"}).json()
+    other = Shiprocket(sr.info, creds["email"], creds["password"])
+    sr.admin_post("/faults", {"kind": "status", "status": 503, "account": "other"}).raise_for_status()
+    assert other.get("/orders").status_code == 503
+    assert sr.get("/orders").status_code == 200
+
+
+def test_info_names_the_base_url_and_demo_credentials(sr: Shiprocket) -> None:
+    assert sr.info["base_url"].endswith("/v1/external")
+    assert sr.info["admin_url"].endswith("/_sandbox")
+    demo = sr.info["demo"]
+    assert {"email", "password", "webhook_token", "pickup_location"} <= set(demo)
+    assert demo["pickup_location"] == "Primary"

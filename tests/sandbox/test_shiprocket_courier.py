@@ -237,3 +237,34 @@ def test_unknown_or_unscanned_awb_has_track_status_zero(sr: Shiprocket) -> None:
     awb = sr.assign(order["shipment_id"]).json()["response"]["data"]["awb_code"]
     assert sr.get(f"/courier/track/awb/{awb}").json()["tracking_data"]["track_status"] == 0
     assert sr.post("/courier/track/awbs", {}).status_code == 422
+
+
+def test_mode_and_weight_limits_narrow_the_courier_list(sr: Shiprocket) -> None:
+    air = _quote(sr, mode="Air")["data"]["available_courier_companies"]
+    assert air and all(c["mode"] == 1 and c["is_surface"] is False for c in air)
+    heavy = _rates(_quote(sr, weight="12"))
+    assert SHADOWFAX not in heavy and heavy
+    volumetric = _quote(sr, weight="0.5", length=40, breadth=30, height=30)
+    assert {c["charge_weight"] for c in volumetric["data"]["available_courier_companies"]} == {7.5}
+
+
+def test_pickup_retry_reschedules_and_is_tracked(sr: Shiprocket) -> None:
+    order = sr.shipped()
+    r = sr.post("/courier/generate/pickup", {"shipment_id": [order["shipment_id"]], "status": "retry"})
+    assert r.status_code == 200 and r.json()["pickup_status"] == 1
+    activities = sr.get(f"/courier/track/awb/{order['awb']}").json()["tracking_data"]["shipment_track_activities"]
+    assert activities[0]["sr-status-label"] == "PICKUP RESCHEDULED" and activities[0]["sr-status"] == "15"
+    sr.advance(order["awb"], status="PICKED UP").raise_for_status()
+    late = sr.post("/courier/generate/pickup", {"shipment_id": [order["shipment_id"]], "status": "retry"})
+    assert late.status_code == 400 and late.json() == {"message": "Already in Pickup Queue."}
+
+
+def test_hyperlocal_and_qc_options(sr: Shiprocket) -> None:
+    base = {"pickup_postcode": "560001", "delivery_postcode": "560038", "weight": 1, "cod": 0}
+    r = sr.get("/courier/serviceability/", only_local=1, **base)
+    assert r.status_code == 404
+    r = sr.get("/courier/serviceability/", qc_check=1, **base)
+    assert r.status_code == 422 and "qc_check" in r.json()["errors"]
+    r = sr.get("/courier/serviceability/", is_return=1, **base)
+    assert r.status_code == 422 and "declared_value" in r.json()["errors"]
+    assert sr.get("/courier/serviceability/", is_return=1, qc_check=1, declared_value=500, **base).status_code == 200

@@ -106,7 +106,8 @@ def test_shipping_fields_are_required_only_when_shipping_is_not_billing(sr: Ship
     created = sr.post("/orders/create/adhoc", order_payload("A-5", shipping_is_billing="false", **shipping))
     assert created.status_code == 200
     detail = sr.get(f"/orders/show/{created.json()['order_id']}").json()["data"]
-    assert detail["customer_city"] == "Kolkata" and detail["customer_name"] == "Naina Kapoor"
+    assert detail["customer_city"] == "Kolkata" and detail["customer_name"] == "Dev"
+    assert detail["billing_name"] == "Naina Kapoor" and detail["shipping_is_billing"] == 0
 
 
 def test_duplicate_and_cancelled_order_ids_are_taken(sr: Shiprocket) -> None:
@@ -263,6 +264,7 @@ def test_return_order_is_return_pending_21(sr: Shiprocket) -> None:
     assert isinstance(r.json()["order_id"], int)
     detail = sr.get(f"/orders/show/{r.json()['order_id']}").json()["data"]
     assert detail["is_return"] == 1 and detail["status_code"] == 21
+    assert detail["customer_pincode"] == "560001" and detail["return_pickup_data"]["pin_code"] == "110024"
     dup = sr.post("/orders/create/return", body)
     assert dup.json()["errors"]["order_id"] == ["The order id has already been taken."]
     missing = sr.post("/orders/create/return", {"order_id": "RET-2"}).json()["errors"]

@@ -116,3 +116,19 @@ def test_seed_spreads_orders_over_a_range(sr: Shiprocket) -> None:
     october = sr.get("/orders", **{"from": "2026-10-01", "to": "2026-10-31"}, per_page=50).json()
     assert october["meta"]["pagination"]["total"] == 12
     assert sr.admin_post("/seed", {"orders": 0}).status_code == 400
+
+
+def test_batch_adjustment_is_deducted_once_and_itemised(sr: Shiprocket) -> None:
+    a, b = _delivered_cod(sr, 1500), _delivered_cod(sr, 800)
+    body = {"awbs": [a["awb"], b["awb"]], "adjustment": "25.00", "adjustment_reason": "Early COD charges"}
+    r = sr.admin_post("/remittances", body).json()
+    batch, meta = r["remittance"], r["meta"]
+    nets = sum(Decimal(x["net_amount"]) for x in r["data"])
+    assert Decimal(meta["net_amount"]) == nets and meta["batch_adjustment"] == "25.00"
+    assert Decimal(batch["cod_payble"]) == nets - Decimal("25.00") == Decimal(batch["remitted_value"])
+    line_deductions = sum(Decimal(x["total_deductions"]) for x in r["data"])
+    assert Decimal(batch["deduction_value"]) == line_deductions + Decimal("25.00")
+    assert batch["adjustment_data"] == {
+        "adjusted_amount": 25,
+        "details": [{"reason": "Early COD charges", "amount": "25.00"}],
+    }

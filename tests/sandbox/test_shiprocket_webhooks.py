@@ -175,3 +175,19 @@ def test_disabled_webhook_sends_nothing(sr: Shiprocket, receiver: Receiver) -> N
     sr.advance(order["awb"], status="IN TRANSIT").raise_for_status()
     got = receiver.wait_for(1)
     assert [g["body"]["current_status"] for g in got] == ["IN TRANSIT"]
+
+
+def test_a_second_merchant_gets_its_own_pushes(sr: Shiprocket, receiver: Receiver) -> None:
+    with Receiver().running() as theirs:
+        creds = HTTP.post(
+            f"{sr.admin}/accounts", json={"account": "acme", "webhook_url": theirs.url, "webhook_token": "acme-tok"}
+        ).json()
+        other = Shiprocket(sr.info, creds["email"], creds["password"])
+        order = other.shipped()
+        got = theirs.wait_for(1)[0]
+        assert got["headers"]["x-api-key"] == "acme-tok" and got["body"]["awb"] == order["awb"]
+        emitted = HTTP.post(f"{sr.admin}/webhooks/emit", json={"awb": order["awb"]}).json()
+        assert emitted["delivered"] is True and len(theirs.wait_for(2)) == 2
+    assert receiver.received == []
+    bad = HTTP.post(f"{sr.admin}/accounts", json={"account": "x", "webhook_url": "http://127.0.0.1/kr"})
+    assert bad.status_code == 422
