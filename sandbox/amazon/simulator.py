@@ -25,6 +25,7 @@ from sandbox.amazon.marketplaces import INDIA
 from sandbox.amazon.paging import TokenCodec
 from sandbox.amazon.state import EASY_SHIP_STATUSES, STATUSES, Account, Application, Consent
 from sandbox.kit import SandboxError, Simulator, admin_json
+from sandbox.ports import DEFAULT_PORTS
 
 LWA_ERRORS = {429: "slow_down", 503: "temporarily_unavailable"}
 
@@ -32,7 +33,7 @@ LWA_ERRORS = {429: "slow_down", 503: "temporarily_unavailable"}
 class AmazonSimulator(Simulator):
     name = "amazon"
     title = "Amazon Selling Partner API (Orders v0, India) with Login with Amazon"
-    listeners = {"lwa": 9160, "api:eu": 9161, "api:na": 9162, "api:fe": 9163}
+    listeners = DEFAULT_PORTS["amazon"]
 
     # ----------------------------------------------------------------- state
     def reset_state(self) -> None:

@@ -58,14 +58,16 @@ class Simulator:
     name: ClassVar[str]
     title: ClassVar[str]
     listeners: ClassVar[dict[str, int]]
-    """Listener name → default port. Zoho has one per data centre and role; most providers have one."""
+    """Listener name → default port (from ``sandbox/ports.py``). Zoho has one per data centre and role."""
+    webhook_delivered_statuses: ClassVar[frozenset[int] | None] = None
+    """Answers the provider counts as a delivered webhook (default: any 2xx)."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
         self.tokens = TokenStore(self.clock)
         self.faults = Faults()
         self.requests = RequestLog()
-        self.webhooks = WebhookSender(self.clock)
+        self.webhooks = WebhookSender(self.clock, delivered_statuses=self.webhook_delivered_statuses)
         self.host = "127.0.0.1"
         self.ports: dict[str, int] = dict(self.listeners)
         self._listener_by_port: dict[int, str] = {p: n for n, p in self.ports.items()}
@@ -85,6 +87,12 @@ class Simulator:
     def error_response(self, request: Request | None, status: int, message: str) -> Response:
         """*provider hook*: the provider's own error body for a status the kit produces."""
         return JSONResponse({"message": message}, status_code=status)
+
+    def render_error(self, exc: SandboxError) -> Response:
+        """*provider hook*: how a raised ``SandboxError`` is written (Magento: PHP's JSON encoding)."""
+        if exc.text is not None:
+            return Response(exc.text, status_code=exc.status, headers=exc.headers)
+        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
 
     def reset_state(self) -> None:
         """*provider hook*: drop all provider state (accounts, records)."""
@@ -163,9 +171,7 @@ class Simulator:
 
         async def on_sandbox_error(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, SandboxError)
-            if exc.text is not None:
-                return Response(exc.text, status_code=exc.status, headers=exc.headers)
-            return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+            return self.render_error(exc)
 
         async def on_http_error(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, HTTPException)
@@ -194,6 +200,11 @@ class Simulator:
                     "listeners": {n: self.url(n) for n in self.ports},
                     "clock": self.clock.snapshot(),
                     "info": self.info(),
+                    "provider_admin_routes": sorted(
+                        f"{','.join(sorted((r.methods or set()) - {'HEAD'}))} {ADMIN_PREFIX}{r.path}"
+                        for r in self.admin_routes()
+                        if isinstance(r, Route)
+                    ),
                     "admin": (__doc__ or "")
                     .split("admin surface, under ``/_sandbox/`` on every listener:")[-1]
                     .strip()

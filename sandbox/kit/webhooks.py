@@ -24,14 +24,25 @@ class Delivery:
 
 
 class WebhookSender:
-    """Posts events and retries failures after ``retry_delays`` (sandbox seconds)."""
+    """Posts events and retries failures after ``retry_delays`` (sandbox seconds).
 
-    def __init__(self, clock: Clock, retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)) -> None:
+    ``delivered_statuses``: the answers the provider counts as delivered (any 2xx by default; Shiprocket
+    counts only 200). One HTTP client is kept for all deliveries.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0),
+        delivered_statuses: frozenset[int] | None = None,
+    ) -> None:
         self.clock = clock
         self.retry_delays = retry_delays
+        self.delivered_statuses = delivered_statuses or frozenset(range(200, 300))
         self.deliveries: list[Delivery] = []
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
 
     async def send(
         self,
@@ -75,15 +86,15 @@ class WebhookSender:
 
     async def _attempt(self, delivery: Delivery, method: str) -> None:
         attempt: dict[str, Any] = {"at": self.clock.now().isoformat()}
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=10.0)
         try:
-            async with httpx.AsyncClient(timeout=10.0) as client:
-                response = await client.request(
-                    method, delivery.url, content=delivery.body.encode(), headers=delivery.headers
-                )
+            response = await self._client.request(
+                method, delivery.url, content=delivery.body.encode(), headers=delivery.headers
+            )
             attempt["status"] = response.status_code
             attempt["response"] = response.text[:2000]
-            # Providers treat only 2xx (Shiprocket: only 200) as delivered.
-            delivery.delivered = 200 <= response.status_code < 300
+            delivery.delivered = response.status_code in self.delivered_statuses
         except httpx.HTTPError as exc:
             attempt["error"] = f"{type(exc).__name__}: {exc}"
         delivery.attempts.append(attempt)
@@ -98,3 +109,6 @@ class WebhookSender:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

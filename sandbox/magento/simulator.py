@@ -26,6 +26,7 @@ from sandbox.magento import formats as fmt
 from sandbox.magento.auth import Authenticator
 from sandbox.magento.routing import Call, MagentoJSON, Router, query_pairs, split_path
 from sandbox.magento.state import Integration, Store
+from sandbox.ports import DEFAULT_PORTS
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -34,9 +35,15 @@ ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 class MagentoSimulator(Simulator):
     name = "magento"
     title = "Magento 2 / Adobe Commerce REST V1"
-    listeners = {"api": 9150}
+    listeners = DEFAULT_PORTS["magento"]
 
     # ----------------------------------------------------------------- state
+    def render_error(self, exc: SandboxError) -> Response:
+        """Errors raised anywhere come out as PHP writes JSON, like every other Magento answer."""
+        if exc.text is not None:
+            return super().render_error(exc)
+        return MagentoJSON(exc.body, status_code=exc.status, headers=exc.headers)
+
     def reset_state(self) -> None:
         self.stores: dict[str, Store] = {}
         self.auth = Authenticator(self.clock, self.tokens)

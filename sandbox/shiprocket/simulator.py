@@ -11,13 +11,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
-from sandbox.kit import Clock, FixedWindow, SandboxError, Simulator
+from sandbox.kit import FixedWindow, SandboxError, Simulator
+from sandbox.ports import DEFAULT_PORTS
 from sandbox.shiprocket import admin, api, courier_api, seed, tracking, views
 from sandbox.shiprocket.auth import bearer
 from sandbox.shiprocket.catalog import EVENTS
 from sandbox.shiprocket.formats import money, parse_admin_time
 from sandbox.shiprocket.state import Account, Ids, Order, Settings, Shipment
-from sandbox.shiprocket.webhooks import StrictSender
 
 NGINX = (
     "<html>\r\n<head><title>{status} {text}</title></head>\r\n<body>\r\n<center><h1>{status} {text}</h1></center>\r\n"
@@ -36,11 +36,8 @@ ERRORS: dict[int, str] = {
 class ShiprocketSimulator(Simulator):
     name = "shiprocket"
     title = "Shiprocket External API v1"
-    listeners = {"api": 9130}
-
-    def __init__(self, clock: Clock | None = None) -> None:
-        super().__init__(clock)
-        self.webhooks = StrictSender(self.clock)
+    listeners = DEFAULT_PORTS["shiprocket"]
+    webhook_delivered_statuses = frozenset({200})  # Shiprocket: anything but 200 is a failed push
 
     # ----------------------------------------------------------------- provider hooks
     def reset_state(self) -> None:
