@@ -5,6 +5,7 @@ Idempotent: an existing demo tenant and its connections are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from connector.v1 import common_pb2, connection_pb2, connection_pb2_grpc, tenant_pb2, tenant_pb2_grpc
@@ -14,59 +15,67 @@ SLUG = "demo-traders"
 NAME = "Demo Traders Pvt Ltd"
 
 
-def demo_connections(sandboxes: dict[str, Any]) -> list[connection_pb2.CreateConnectionRequest]:
-    c = connection_pb2
-    sandbox = common_pb2.ENVIRONMENT_SANDBOX
-    z, sr, ss, m, a = (sandboxes[p]["demo"] for p in ("zoho", "shiprocket", "shipstation", "magento", "amazon"))
-    return [
-        c.CreateConnectionRequest(
-            provider=common_pb2.PROVIDER_ZOHO,
-            region=z["data_centre"],
-            environment=sandbox,
-            display_name="Zoho (India)",
-            credentials=c.Credentials(
-                oauth_client=c.OAuthClientCredentials(
-                    client_id=z["client_id"], client_secret=z["client_secret"], refresh_token=z["refresh_token"]
-                )
-            ),
+PROVIDERS = ("zoho", "shiprocket", "shipstation", "magento", "amazon")
+
+_c = connection_pb2
+# provider → (enum, region, display name, credentials from the sandbox's demo block)
+_DEMO: dict[str, tuple[int, Callable[[dict[str, Any]], str], str, Callable[[dict[str, Any]], _c.Credentials]]] = {
+    "zoho": (
+        common_pb2.PROVIDER_ZOHO,
+        lambda d: str(d["data_centre"]),
+        "Zoho (India)",
+        lambda d: _c.Credentials(
+            oauth_client=_c.OAuthClientCredentials(
+                client_id=d["client_id"], client_secret=d["client_secret"], refresh_token=d["refresh_token"]
+            )
         ),
-        c.CreateConnectionRequest(
-            provider=common_pb2.PROVIDER_SHIPROCKET,
-            region="in",
-            environment=sandbox,
-            display_name="Shiprocket",
-            credentials=c.Credentials(password=c.PasswordCredentials(email=sr["email"], password=sr["password"])),
+    ),
+    "shiprocket": (
+        common_pb2.PROVIDER_SHIPROCKET,
+        lambda d: "in",
+        "Shiprocket",
+        lambda d: _c.Credentials(password=_c.PasswordCredentials(email=d["email"], password=d["password"])),
+    ),
+    "shipstation": (
+        common_pb2.PROVIDER_SHIPSTATION,
+        lambda d: "us",
+        "ShipStation",
+        lambda d: _c.Credentials(api_key=_c.ApiKeyCredentials(api_key=d["api_key"], api_secret=d["api_secret"])),
+    ),
+    "magento": (
+        common_pb2.PROVIDER_MAGENTO,
+        lambda d: "default",
+        "Magento store",
+        lambda d: _c.Credentials(store=_c.StoreCredentials(username=d["username"], password=d["password"])),
+    ),
+    "amazon": (
+        common_pb2.PROVIDER_AMAZON,
+        lambda d: "eu",
+        "Amazon.in",
+        lambda d: _c.Credentials(
+            amazon=_c.AmazonCredentials(
+                client_id=d["client_id"],
+                client_secret=d["client_secret"],
+                refresh_token=d["refresh_token"],
+                selling_partner_id=d["selling_partner_id"],
+                marketplace_id=d["marketplace_id"],
+            )
         ),
-        c.CreateConnectionRequest(
-            provider=common_pb2.PROVIDER_SHIPSTATION,
-            region="us",
-            environment=sandbox,
-            display_name="ShipStation",
-            credentials=c.Credentials(api_key=c.ApiKeyCredentials(api_key=ss["api_key"], api_secret=ss["api_secret"])),
-        ),
-        c.CreateConnectionRequest(
-            provider=common_pb2.PROVIDER_MAGENTO,
-            region="default",
-            environment=sandbox,
-            display_name="Magento store",
-            credentials=c.Credentials(store=c.StoreCredentials(integration_token=m["integration_token"])),
-        ),
-        c.CreateConnectionRequest(
-            provider=common_pb2.PROVIDER_AMAZON,
-            region="eu",
-            environment=sandbox,
-            display_name="Amazon.in",
-            credentials=c.Credentials(
-                amazon=c.AmazonCredentials(
-                    client_id=a["client_id"],
-                    client_secret=a["client_secret"],
-                    refresh_token=a["refresh_token"],
-                    selling_partner_id=a["selling_partner_id"],
-                    marketplace_id=a["marketplace_id"],
-                )
-            ),
-        ),
-    ]
+    ),
+}
+
+
+def demo_connection(provider: str, demo: dict[str, Any], tenant_id: str = "") -> connection_pb2.CreateConnectionRequest:
+    """The request connecting a sandbox's demo merchant (``connectors sandbox info`` → ``demo``)."""
+    enum, region, name, credentials = _DEMO[provider]
+    return _c.CreateConnectionRequest(
+        tenant_id=tenant_id,
+        provider=enum,  # type: ignore[arg-type]
+        region=region(demo),
+        environment=common_pb2.ENVIRONMENT_SANDBOX,
+        display_name=name,
+        credentials=credentials(demo),
+    )
 
 
 async def ensure_demo(client: CoreClient, sandboxes: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
@@ -82,9 +91,9 @@ async def ensure_demo(client: CoreClient, sandboxes: dict[str, Any]) -> tuple[st
         c.provider
         for c in (await stub.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant_id))).connections
     }
-    for request in demo_connections(sandboxes):
+    for provider in PROVIDERS:
+        request = demo_connection(provider, sandboxes[provider]["demo"], tenant_id)
         if request.provider not in have:
-            request.tenant_id = tenant_id
             await stub.CreateConnection(request)
     results = []
     for conn in (await stub.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant_id))).connections:

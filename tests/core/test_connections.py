@@ -25,6 +25,7 @@ from connector.v1 import (
     token_pb2,
     token_pb2_grpc,
 )
+from connectors.demo import demo_connection
 from tests.core.conftest import CoreHandle
 
 SANDBOX = common_pb2.ENVIRONMENT_SANDBOX
@@ -37,34 +38,13 @@ async def new_tenant(core: CoreHandle) -> str:
 
 
 def credentials_for(provider: str, info: dict[str, Any]) -> tuple[int, str, connection_pb2.Credentials]:
-    demo = info["demo"]
-    c = connection_pb2
-    if provider == "zoho":
-        creds = c.Credentials(
-            oauth_client=c.OAuthClientCredentials(
-                client_id=demo["client_id"], client_secret=demo["client_secret"], refresh_token=demo["refresh_token"]
-            )
-        )
-        return common_pb2.PROVIDER_ZOHO, demo["data_centre"], creds
-    if provider == "shiprocket":
-        creds = c.Credentials(password=c.PasswordCredentials(email=demo["email"], password=demo["password"]))
-        return common_pb2.PROVIDER_SHIPROCKET, "in", creds
-    if provider == "shipstation":
-        creds = c.Credentials(api_key=c.ApiKeyCredentials(api_key=demo["api_key"], api_secret=demo["api_secret"]))
-        return common_pb2.PROVIDER_SHIPSTATION, "us", creds
-    if provider == "magento":
-        creds = c.Credentials(store=c.StoreCredentials(username=demo["username"], password=demo["password"]))
-        return common_pb2.PROVIDER_MAGENTO, "default", creds
-    creds = c.Credentials(
-        amazon=c.AmazonCredentials(
-            client_id=demo["client_id"],
-            client_secret=demo["client_secret"],
-            refresh_token=demo["refresh_token"],
-            selling_partner_id=demo["selling_partner_id"],
-            marketplace_id=demo["marketplace_id"],
-        )
-    )
-    return common_pb2.PROVIDER_AMAZON, "eu", creds
+    request = demo_connection(provider, info["demo"])
+    return request.provider, request.region, request.credentials
+
+
+def last_request_id(admin_url: str) -> int:
+    """The newest entry of a sandbox's request log, to read only what comes after it."""
+    return max([0, *[r["id"] for r in httpx.get(f"{admin_url}/requests").json()["requests"]]])
 
 
 async def connect(core: CoreHandle, tenant: str, provider: str, info: dict[str, Any]) -> connection_pb2.Connection:
@@ -162,7 +142,7 @@ async def test_two_hundred_callers_at_expiry_cause_exactly_one_refresh(core: Cor
         )
     )
     admin = info["admin_url"]
-    since = max([0, *[r["id"] for r in httpx.get(f"{admin}/requests").json()["requests"]]])
+    since = last_request_id(admin)
     answers = await asyncio.gather(*(tokens.GetAccessToken(request) for _ in range(200)))
     assert len({a.header_value for a in answers}) == 1 and answers[0].header_value != first.header_value
     log = httpx.get(f"{admin}/requests", params={"since_id": since, "path": "/oauth/v2/token"}).json()["requests"]
@@ -186,7 +166,7 @@ async def test_a_revoked_refresh_token_moves_the_connection_to_needs_reauth(core
     )
     assert health.health.status == connection_pb2.HEALTH_STATUS_NEEDS_REAUTH and health.health.last_error
     admin = info["admin_url"]
-    since = max([0, *[r["id"] for r in httpx.get(f"{admin}/requests").json()["requests"]]])
+    since = last_request_id(admin)
     with pytest.raises(grpc.aio.AioRpcError):
         await tokens.GetAccessToken(request)
     assert httpx.get(f"{admin}/requests", params={"since_id": since}).json()["requests"] == []
