@@ -25,7 +25,9 @@ from connector.v1 import (
     token_pb2,
     token_pb2_grpc,
 )
+from connectors.core_client import Authed
 from connectors.demo import demo_connection
+from core.server import start
 from tests.core.conftest import CoreHandle
 
 SANDBOX = common_pb2.ENVIRONMENT_SANDBOX
@@ -248,3 +250,25 @@ async def test_health_reports_budget_used_today_and_the_recent_error_rate(core: 
     ).health
     assert health.recent_error_rate == pytest.approx(0.25)
     assert health.budget_used == pytest.approx(4 / (40 * 1440))
+
+
+async def test_two_core_replicas_share_one_refresh(core: CoreHandle, sandboxes: Any) -> None:
+    info = sandboxes.fresh("zoho")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "zoho", info)
+    replica = await start(core.settings, "127.0.0.1:0")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{replica.port}")
+    try:
+        request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+        since = last_request_id(info["admin_url"])
+        stubs = [
+            core.stub(token_pb2_grpc.TokenServiceStub),
+            Authed(token_pb2_grpc.TokenServiceStub(channel), core.metadata),
+        ]
+        answers = await asyncio.gather(*(stubs[i % 2].GetAccessToken(request) for i in range(200)))
+    finally:
+        await channel.close()
+        await replica.stop(0)
+    assert len({a.header_value for a in answers}) == 1
+    log = httpx.get(f"{info['admin_url']}/requests", params={"since_id": since, "path": "/oauth/v2/token"})
+    assert len(log.json()["requests"]) == 1
