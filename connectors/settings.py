@@ -27,6 +27,8 @@ class Settings:
     master_keys: str = ""
     """CONNECTORS_MASTER_KEYS: ``kid:base64key,...`` key-encryption keys; the first is active (core only)."""
 
+    rate_limits: str = ""
+    """CONNECTORS_RATE_LIMITS: JSON overriding catalogue limits, e.g. ``{"zoho": {"api": {"limit": 200}}}``."""
     budget_time_scale: float = 1.0
     """CONNECTORS_BUDGET_TIME_SCALE: how much faster than real time provider limits run (a sandbox's
     compressed clock; 1 against real providers)."""
@@ -49,6 +51,7 @@ class Settings:
             core_addr=env.get("CONNECTORS_CORE_ADDR", cls.core_addr),
             service_tokens=env.get("CONNECTORS_SERVICE_TOKENS", cls.service_tokens),
             master_keys=env.get("CONNECTORS_MASTER_KEYS", cls.master_keys),
+            rate_limits=env.get("CONNECTORS_RATE_LIMITS", cls.rate_limits),
             budget_time_scale=float(env.get("CONNECTORS_BUDGET_TIME_SCALE", str(cls.budget_time_scale))),
             sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
             sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),

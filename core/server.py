@@ -24,6 +24,7 @@ from connector.v1 import (
     token_pb2_grpc,
 )
 from connectors.settings import Settings
+from core import providers
 from core.auth import ServiceTokenInterceptor, parse_tokens
 from core.budgets import Budgets
 from core.changes import ChangeFeed
@@ -62,6 +63,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     if not tokens:
         raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: callers could not authenticate")
     vault = Vault(Keyring.parse(settings.master_keys))
+    providers.override_limits(settings.rate_limits)
     engine = make_app_engine(settings, pool_size=20, max_overflow=20)
     sessions = make_sessions(engine)
     redis = Redis.from_url(settings.redis_url)

@@ -6,6 +6,8 @@ environment those are our offline simulators' listeners.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 
 from core.providers.amazon import AMAZON
@@ -29,6 +31,30 @@ class UnknownProvider(KeyError):
 class ResolvedHosts:
     api: str
     auth: str | None
+
+
+def override_limits(spec: str) -> None:
+    """Apply ``CONNECTORS_RATE_LIMITS``, e.g. ``{"zoho": {"api": {"limit": 200}}}`` (a raised Zoho plan).
+
+    Any field of a ``RateLimit`` may be given; unknown providers, buckets or fields are refused by name.
+    """
+    if not spec.strip():
+        return
+    try:
+        wanted = json.loads(spec)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"CONNECTORS_RATE_LIMITS is not JSON: {exc}") from None
+    for name, buckets in wanted.items():
+        provider = get(name)
+        limits = {rl.bucket: rl for rl in provider.rate_limits}
+        for bucket, fields in buckets.items():
+            if bucket not in limits:
+                raise ValueError(f"CONNECTORS_RATE_LIMITS: {name} has buckets {', '.join(limits)}, not {bucket!r}")
+            try:
+                limits[bucket] = dataclasses.replace(limits[bucket], **fields)
+            except TypeError as exc:
+                raise ValueError(f"CONNECTORS_RATE_LIMITS: {name}.{bucket}: {exc}") from None
+        CATALOGUE[name] = dataclasses.replace(provider, rate_limits=tuple(limits.values()))
 
 
 def get(name: str) -> Provider:

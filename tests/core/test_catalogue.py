@@ -84,3 +84,18 @@ def test_the_catalogue_and_the_running_sandboxes_agree_on_every_base_url() -> No
     assert providers.resolve(providers.get("magento"), None, Environment.SANDBOX).api == info["magento"]["rest_url"]
     amazon = providers.resolve(providers.get("amazon"), "eu", Environment.SANDBOX)
     assert amazon.api == info["amazon"]["base_url"] and info["amazon"]["lwa_url"].startswith(amazon.auth or "-")
+
+
+def test_rate_limits_are_configurable_and_bad_overrides_are_named() -> None:
+    original = providers.CATALOGUE["zoho"]
+    try:
+        providers.override_limits('{"zoho": {"api": {"limit": 200}}}')
+        assert providers.get("zoho").rate_limits[0].limit == 200
+    finally:
+        providers.CATALOGUE["zoho"] = original
+    with pytest.raises(ValueError, match="not 'orders'"):
+        providers.override_limits('{"zoho": {"orders": {"limit": 1}}}')
+    with pytest.raises(ValueError, match="colour"):
+        providers.override_limits('{"zoho": {"api": {"colour": 1}}}')
+    with pytest.raises(providers.UnknownProvider):
+        providers.override_limits('{"fedex": {}}')
