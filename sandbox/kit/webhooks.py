@@ -95,7 +95,7 @@ class WebhookSender:
             attempt["status"] = response.status_code
             attempt["response"] = response.text[:2000]
             delivery.delivered = response.status_code in self.delivered_statuses
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a bad target URL is a failed delivery
             attempt["error"] = f"{type(exc).__name__}: {exc}"
         delivery.attempts.append(attempt)
 

@@ -27,6 +27,7 @@ instant in the fall-back hour, and ``02:30`` in the spring gap means 03:30 PDT.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -59,15 +60,24 @@ def pacific(moment: datetime | None) -> str | None:
     """An instant as ShipStation prints it: Pacific wall time, 7 fractional digits, no offset."""
     if moment is None:
         return None
-    local = moment.astimezone(PACIFIC)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond:06d}0"
+    try:
+        local = moment.astimezone(PACIFIC)
+    except OverflowError:  # 0001-01-01 in UTC has no Pacific wall time in Python's range
+        local = moment
+    return (
+        f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
+        f"{local.second:02d}.{local.microsecond:06d}0"
+    )
 
 
 def pacific_date(moment: datetime | None) -> str | None:
     """The Pacific calendar date of an instant, ``YYYY-MM-DD``."""
     if moment is None:
         return None
-    return moment.astimezone(PACIFIC).date().isoformat()
+    try:
+        return moment.astimezone(PACIFIC).date().isoformat()
+    except OverflowError:
+        return moment.date().isoformat()
 
 
 def today_pacific(now: datetime) -> date:
@@ -113,14 +123,18 @@ def parse_datetime(text: str, role: Role = "value") -> datetime:
         )
     except ValueError as exc:
         raise BadValue(text) from exc
-    if tz:
-        if tz.upper() == "Z":
-            return wall.replace(tzinfo=UTC)
-        sign = -1 if tz[0] == "-" else 1
-        digits = tz[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return (wall - sign * offset).replace(tzinfo=UTC)
-    return from_pacific_wall(wall, role)
+    try:
+        if tz:
+            if tz.upper() == "Z":
+                return wall.replace(tzinfo=UTC)
+            sign = -1 if tz[0] == "-" else 1
+            digits = tz[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return (wall - sign * offset).replace(tzinfo=UTC)
+        return from_pacific_wall(wall, role)
+    except OverflowError:
+        # .NET's DateTime range is years 1-9999; at its edges the shift to UTC leaves Python's range
+        return datetime.max.replace(tzinfo=UTC) if wall.year > 5000 else datetime.min.replace(tzinfo=UTC)
 
 
 def from_pacific_wall(wall: datetime, role: Role = "value") -> datetime:
@@ -168,9 +182,12 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         raise BadValue(str(value))
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError) as exc:
         raise BadValue(str(value)) from exc
+    if not math.isfinite(number):
+        raise BadValue(str(value))
+    return number
 
 
 def parse_int(value: Any) -> int | None:

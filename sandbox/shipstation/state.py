@@ -63,7 +63,6 @@ class Order:
     tag_ids: list[int] = field(default_factory=list)
     customer_id: int | None = None
     user_id: str | None = None
-    import_batch: str | None = None
     active: bool = True
 
     @property

@@ -247,7 +247,12 @@ def test_modify_date_window_is_inclusive_and_sorted(ss: Info) -> None:
         asc = client.get("/orders", params={**window, "sortBy": "ModifyDate", "sortDir": "ASC"}).json()
         desc = client.get("/orders", params={**window, "sortBy": "ModifyDate", "sortDir": "DESC"}).json()
         spaced = client.get(
-            "/orders", params={"modifyDateStart": "2026-01-20 10:05:00", "modifyDateEnd": "2026-01-20 10:15:00"}
+            "/orders",
+            params={
+                "modifyDateStart": "2026-01-20 10:05:00",
+                "modifyDateEnd": "2026-01-20 10:15:00",
+                "orderNumber": "W-",
+            },
         ).json()
         bad = client.get("/orders", params={"modifyDateStart": "soon"})
     assert [o["orderNumber"] for o in asc["orders"]] == ["W-1", "W-2"]
@@ -260,7 +265,7 @@ def test_delete_hold_and_restore(ss: Info) -> None:
     with api(ss) as client:
         order = client.post("/orders/createorder", json=new_order("H-1")).json()
         oid = order["orderId"]
-        held = client.post("/orders/holduntil", json={"orderId": oid, "holdUntilDate": "2026-02-01"})
+        held = client.post("/orders/holduntil", json={"orderId": oid, "holdUntilDate": "2030-02-01"})
         on_hold = client.get(f"/orders/{oid}").json()
         client.post("/orders/restorefromhold", json={"orderId": oid})
         restored = client.get(f"/orders/{oid}").json()
@@ -268,11 +273,50 @@ def test_delete_hold_and_restore(ss: Info) -> None:
         gone = client.get(f"/orders/{oid}")
         again = client.delete(f"/orders/{oid}")
     assert held.json()["success"] is True
-    assert on_hold["orderStatus"] == "on_hold" and on_hold["holdUntilDate"] == "2026-02-01"
+    assert on_hold["orderStatus"] == "on_hold" and on_hold["holdUntilDate"] == "2030-02-01"
     assert restored["orderStatus"] == "awaiting_shipment" and restored["holdUntilDate"] is None
     assert restored["modifyDate"] >= on_hold["modifyDate"] >= order["modifyDate"]
     assert deleted.json() == {"success": True, "message": "The requested order has been deleted."}
     assert gone.status_code == 404 and again.status_code == 404
+
+
+def test_tags_users_and_list_by_tag(ss: Info) -> None:
+    with api(ss) as client:
+        tags = client.get("/accounts/listtags").json()
+        priority = next(t["tagId"] for t in tags if t["name"] == "Priority")
+        order = client.post("/orders/createorder", json=new_order("TG-1")).json()
+        oid = order["orderId"]
+        client.post("/orders/addtag", json={"orderId": oid, "tagId": priority})
+        tagged = client.get("/orders/listbytag", params={"tagId": priority, "orderStatus": "awaiting_shipment"}).json()
+        assigned = client.post("/orders/assignuser", json={"orderIds": [oid], "userId": "0a1b2c3d-user"})
+        after_assign = client.get(f"/orders/{oid}").json()
+        client.post("/orders/unassignuser", json={"orderIds": [oid]})
+        client.post("/orders/removetag", json={"orderId": oid, "tagId": priority})
+        untagged = client.get(f"/orders/{oid}").json()
+        missing_status = client.get("/orders/listbytag", params={"tagId": priority})
+        unknown_order = client.post("/orders/addtag", json={"orderId": 1, "tagId": priority})
+    assert [o["orderId"] for o in tagged["orders"]] == [oid] and tagged["total"] == 1
+    assert assigned.json()["success"] is True and after_assign["userId"] == "0a1b2c3d-user"
+    assert untagged["tagIds"] is None and untagged["userId"] is None
+    assert missing_status.status_code == 400 and unknown_order.status_code == 404
+
+
+def test_getrates_lists_the_carrier_services_with_costs(ss: Info) -> None:
+    with api(ss) as client:
+        rates = client.post(
+            "/shipments/getrates",
+            json={
+                "carrierCode": "ups",
+                "fromPostalCode": "78701",
+                "toCountry": "US",
+                "toPostalCode": "97205",
+                "weight": {"value": 3, "units": "pounds"},
+            },
+        ).json()
+        unknown = client.post("/shipments/getrates", json={"carrierCode": "pigeon"})
+    assert {r["serviceCode"] for r in rates} == {"ups_ground", "ups_2nd_day_air", "ups_next_day_air"}
+    assert all(isinstance(r["shipmentCost"], float) and r["shipmentCost"] > 0 for r in rates)
+    assert unknown.status_code == 400
 
 
 # ------------------------------------------------------------------------------------------ shipments
@@ -292,6 +336,7 @@ def test_markasshipped_adds_a_shipment_and_ships_the_order(ss: Info) -> None:
         found = client.get("/shipments", params={"orderId": order["orderId"]}).json()
         by_tracking = client.get("/shipments", params={"trackingNumber": "TRK1"}).json()
         missing = client.post("/orders/markasshipped", json={"orderId": order["orderId"]})
+        fulfilled = client.get("/fulfillments", params={"orderId": order["orderId"]}).json()
     assert r.json() == {"orderId": order["orderId"], "orderNumber": "S-1"}
     assert shipped["orderStatus"] == "shipped" and shipped["shipDate"] == "2026-01-16"
     assert shipped["modifyDate"] > order["modifyDate"]
@@ -300,6 +345,8 @@ def test_markasshipped_adds_a_shipment_and_ships_the_order(ss: Info) -> None:
     assert shipment["shipDate"] == "2026-01-16" and shipment["trackingNumber"] == "TRK1"
     assert shipment["shipmentItems"] is None and shipment["voided"] is False
     assert missing.status_code == 400 and "request.carrierCode" in missing.json()["ModelState"]
+    assert fulfilled["total"] == 1 and fulfilled["fulfillments"][0]["trackingNumber"] == "TRK1"
+    assert fulfilled["fulfillments"][0]["fulfillmentId"] == shipment["shipmentId"]
 
 
 def test_label_for_order_has_cost_and_tracking_and_items_only_on_request(ss: Info) -> None:
@@ -459,6 +506,17 @@ def test_timeout_and_latency_faults(ss: Info) -> None:
             client.get("/stores", timeout=0.3)
         slow = client.get("/customers")
     assert slow.status_code == 200 and slow.elapsed.total_seconds() >= 0.2
+
+
+def test_admin_state_and_request_log_name_the_merchant(ss: Info) -> None:
+    with api(ss) as client:
+        client.post("/orders/createorder", json=new_order("LOG-1"))
+    state = httpx.get(ss["admin_url"] + "/state", params={"account": "demo"}).json()
+    log = httpx.get(ss["admin_url"] + "/requests", params={"path": "/orders/createorder"}).json()["requests"]
+    demo = state["accounts"][0]
+    assert demo["account"] == "demo" and demo["orders"] == 13 and demo["api_key"] == "demo-ss-key"
+    assert "LOG-1" in [o["orderNumber"] for o in demo["order_list"]]
+    assert log[-1]["account"] == "demo" and log[-1]["status"] == 200
 
 
 # ------------------------------------------------------------------------------------------- isolation

@@ -97,10 +97,16 @@ def test_spring_forward_filter_window_spans_the_missing_hour(ss: Info) -> None:
                 "modifyDateStart": "2025-03-09 01:30:00",
                 "modifyDateEnd": "2025-03-09 03:30:00",
                 "sortBy": "ModifyDate",
+                "orderNumber": "DST-",
             },
         ).json()
         early = client.get(
-            "/orders", params={"modifyDateStart": "2025-03-09 00:00:00", "modifyDateEnd": "2025-03-09 02:30:00"}
+            "/orders",
+            params={
+                "modifyDateStart": "2025-03-09 00:00:00",
+                "modifyDateEnd": "2025-03-09 02:30:00",
+                "orderNumber": "DST-",
+            },
         ).json()
     assert before["modifyDate"].startswith("2025-03-09T01:59:00")
     assert after["modifyDate"].startswith("2025-03-09T03:01:00")
@@ -119,7 +125,9 @@ def test_fall_back_hour_is_covered_by_an_inclusive_window(ss: Info) -> None:
         def numbers(**params: str) -> list[str]:
             return [
                 o["orderNumber"]
-                for o in client.get("/orders", params={**params, "sortBy": "ModifyDate"}).json()["orders"]
+                for o in client.get("/orders", params={**params, "sortBy": "ModifyDate", "orderNumber": "FB-"}).json()[
+                    "orders"
+                ]
             ]
 
         both = numbers(modifyDateStart="2025-11-02 01:00:00", modifyDateEnd="2025-11-02 01:59:59")
@@ -148,6 +156,20 @@ def test_modify_date_bumps_on_every_change(ss: Info) -> None:
             stamps.append(client.get(f"/orders/{oid}").json()["modifyDate"])
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     assert created["createDate"] == stamps[0] < stamps[-1]
+
+
+def test_hold_until_releases_the_order_when_its_pacific_date_arrives(ss: Info) -> None:
+    with api(ss) as client:
+        admin(ss, "/clock", set="2025-06-10T06:30:00+00:00")  # 23:30 PDT on June 9th
+        created = client.post("/orders/createorder", json=order("HOLD-1")).json()
+        oid = created["orderId"]
+        client.post("/orders/holduntil", json={"orderId": oid, "holdUntilDate": "2025-06-10"})
+        held = client.get(f"/orders/{oid}").json()
+        admin(ss, "/clock", advance_seconds=45 * 60)  # 00:15 PDT on June 10th
+        released = client.get(f"/orders/{oid}").json()
+    assert held["orderStatus"] == "on_hold" and held["holdUntilDate"] == "2025-06-10"
+    assert released["orderStatus"] == "awaiting_shipment" and released["holdUntilDate"] is None
+    assert released["modifyDate"].startswith("2025-06-10T00:15") and released["modifyDate"] > held["modifyDate"]
 
 
 # ------------------------------------------------------------------------------------------ rate limit
@@ -185,15 +207,25 @@ def test_rate_limit_is_configurable(ss: Info) -> None:
 
 
 async def test_a_client_pacing_itself_at_forty_a_minute_never_sees_429(ss: Info) -> None:
-    """On a compressed clock (speed 60, a minute a second) a client that leaves 1.5 sandbox seconds between
-    one answer and its next call, as a 40/min budget allows, gets through 60 calls without one 429."""
+    """On a compressed clock (speed 60, a minute a second) a client that sends exactly one call every 1.5
+    sandbox seconds, counted from its first answer, gets through 60 calls without one 429; at a limit of 38
+    the same client is refused, so the pacing is close to the edge."""
+
+    async def paced_calls() -> list[int]:
+        async with fresh_connections(ss) as client:
+            statuses = [(await client.get("/stores")).status_code]
+            began = time.monotonic()
+            for n in range(1, 60):
+                delay = began + n * 1.5 / 60 - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                statuses.append((await client.get("/stores")).status_code)
+        return statuses
+
     admin(ss, "/clock", speed=60)
-    statuses: list[int] = []
-    async with fresh_connections(ss) as client:
-        for _ in range(60):
-            statuses.append((await client.get("/stores")).status_code)
-            await asyncio.sleep(1.5 / 60)
-    assert statuses == [200] * 60
+    assert await paced_calls() == [200] * 60
+    admin(ss, "/ratelimit", limit=38)
+    assert 429 in await paced_calls()
 
 
 async def test_a_client_honouring_the_reset_header_never_sees_429(ss: Info) -> None:

@@ -46,6 +46,8 @@ class Receiver:
     url: str
     hits: list[Received] = field(default_factory=list)
     status: int = 200
+    fail_first: int = 0
+    """Answer 500 to this many deliveries before answering ``status``."""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add(self, hit: Received) -> None:
@@ -75,7 +77,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
     async def hook(request: Request) -> Response:
         rx.add(Received(request.url.path, dict(request.headers), json.loads(await request.body())))
-        return Response(status_code=rx.status)
+        return Response(status_code=500 if len(rx.hits) <= rx.fail_first else rx.status)
 
     app = Starlette(routes=[Route("/{name:path}", hook, methods=["POST"])])
     server = _QuietServer(uvicorn.Config(app, log_level="warning", lifespan="off"))
@@ -290,6 +292,18 @@ async def test_other_merchants_deliveries_stay_separate(ss: Info, receiver: Rece
         theirs_view = await theirs.get(hits[0].body["resource_url"])
     assert len(receiver.hits) == 1
     assert mine.json()["orders"] == [] and [o["orderNumber"] for o in theirs_view.json()["orders"]] == ["THEIRS-1"]
+
+
+async def test_a_failed_delivery_is_retried_with_the_same_body(ss: Info, receiver: Receiver) -> None:
+    receiver.fail_first = 1
+    async with client(ss) as api:
+        await api.post(ss["admin_url"] + "/clock", json={"speed": 60})  # the kit retries after 1 sandbox second
+        await subscribe(api, receiver.url + "/flaky", "ORDER_NOTIFY")
+        await api.post("/orders/createorder", json=order("RT-1"))
+        hits = await receiver.wait_for(lambda h: len(h) >= 2)
+        log = await deliveries(api, ss)
+    assert hits[0].body == hits[1].body
+    assert [a["status"] for a in log[0]["attempts"]] == [500, 200] and log[0]["delivered"] is True
 
 
 # ---------------------------------------------------------------------------------------------- emitting
