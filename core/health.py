@@ -12,6 +12,7 @@ import httpx
 from core import providers
 from core.connections import Connections
 from core.errors import CoreError
+from core.metering import Metering
 from core.tokens.manager import TokenManager
 
 
@@ -40,8 +41,10 @@ def _plain(response: httpx.Response) -> str:
 
 
 class Health:
-    def __init__(self, connections: Connections, tokens: TokenManager, http: httpx.AsyncClient) -> None:
-        self.connections, self.tokens, self.http = connections, tokens, http
+    def __init__(
+        self, connections: Connections, tokens: TokenManager, http: httpx.AsyncClient, metering: Metering
+    ) -> None:
+        self.connections, self.tokens, self.http, self.metering = connections, tokens, http, metering
 
     async def check(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> CheckResult:
         record = await self.connections.get(tenant_id, connection_id)
@@ -54,6 +57,14 @@ class Health:
             await self._record(tenant_id, connection_id, result, status=None)
             return result
         params = {**credential.params, **provider.verify.params}
+        try:
+            record = await self.connections.get(tenant_id, connection_id)  # as refreshed: its account is known
+            bucket = provider.verify.bucket
+            await self.metering.wait_turn(record, bucket)
+        except CoreError as exc:
+            result = CheckResult(False, time.perf_counter() - started, exc.message, 0)
+            await self._record(tenant_id, connection_id, result, status=None)
+            return result
         if provider.name == "amazon":
             params["CreatedAfter"] = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
@@ -68,6 +79,7 @@ class Health:
             await self._record(tenant_id, connection_id, result, status="failing")
             return result
         latency = time.perf_counter() - started
+        await self.metering.report(record, bucket, response.status_code, dict(response.headers))
         if response.is_success:
             result = CheckResult(True, latency, "", response.status_code)
             await self._record(tenant_id, connection_id, result, status="ok")

@@ -30,6 +30,7 @@ from core.budgets import Budgets
 from core.changes import ChangeFeed
 from core.connections import Connections
 from core.health import Health
+from core.metering import Metering
 from core.oauth import OAuthFlow
 from core.services.budgets import BudgetService
 from core.services.connections import ConnectionService
@@ -72,21 +73,23 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     changes = ChangeFeed(redis)
     await changes.start()
     connections = Connections(sessions, vault, tenants, settings, changes)
-    token_manager = TokenManager(connections, redis, http)
     usage = UsageStats(redis)
+    metering = Metering(Budgets(redis), usage, settings.budget_time_scale)
+    token_manager = TokenManager(connections, redis, http, metering=metering)
 
     server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
     tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(tenants), server)
     connection_pb2_grpc.add_ConnectionServiceServicer_to_server(
         ConnectionService(
-            connections, Health(connections, token_manager, http), OAuthFlow(connections, http, settings), usage
+            connections,
+            Health(connections, token_manager, http, metering),
+            OAuthFlow(connections, http, settings),
+            usage,
         ),
         server,
     )
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
-    budget_pb2_grpc.add_BudgetServiceServicer_to_server(
-        BudgetService(connections, Budgets(redis), usage, settings.budget_time_scale), server
-    )
+    budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, metering), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [

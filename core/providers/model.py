@@ -85,6 +85,8 @@ class VerifyCall:
     method: str
     path: str
     params: dict[str, str] = field(default_factory=dict)
+    bucket: str = "api"
+    """The budget bucket it takes from (Amazon: the operation)."""
 
 
 @dataclass(frozen=True)

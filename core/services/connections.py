@@ -8,9 +8,9 @@ from connector.v1 import connection_pb2 as pb
 from connector.v1 import connection_pb2_grpc
 from core.connections import Connections
 from core.health import Health
+from core.metering import daily_capacity
 from core.oauth import OAuthFlow
 from core.services import convert
-from core.services.budgets import daily_capacity
 from core.services.rpc import rpc
 from core.tenancy import parse_id
 from core.usage import UsageStats

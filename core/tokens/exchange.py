@@ -36,6 +36,8 @@ class Exchanged:
     """Secrets the provider replaced (a rotated refresh token)."""
     routing: dict[str, Any] = field(default_factory=dict)
     """Connection columns the answer decides (Zoho's api_domain; discovered organization_id)."""
+    api_calls: int = 0
+    """Calls made to the provider's metered API (not its token endpoint) while exchanging."""
 
 
 Secrets = dict[str, Secret]
@@ -89,9 +91,11 @@ async def _zoho(provider: Provider, record: ConnectionRecord, secrets: Secrets, 
     if body.get("api_domain"):
         routing["api_base_url"] = str(body["api_domain"]).rstrip("/")
     token = str(body["access_token"])
+    calls = 0
     if not record.params.get("organization_id"):
         routing["params"] = {**record.params, "organization_id": await _zoho_organization(record, routing, token, http)}
-    return Exchanged(token, float(body.get("expires_in", 3600)), routing=routing)
+        calls = 1
+    return Exchanged(token, float(body.get("expires_in", 3600)), routing=routing, api_calls=calls)
 
 
 async def _zoho_organization(

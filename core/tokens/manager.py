@@ -24,6 +24,7 @@ from core import providers
 from core.changes import LocalCache
 from core.connections import ACCESS_TOKEN, ConnectionRecord, Connections
 from core.errors import NeedsReauth, ProviderUnavailable
+from core.metering import Metering
 from core.tokens import exchange as exchanges
 from core.tokens.policy import expiry, needs_refresh
 from core.vault import Secret
@@ -52,7 +53,9 @@ class TokenManager:
         http: httpx.AsyncClient,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         cache_ttl: float = 5.0,
+        metering: Metering | None = None,
     ) -> None:
+        self.metering = metering
         self.clock = clock
         # Recently handed-out credentials; every replica drops one as soon as its connection changes.
         self._cache: LocalCache[Credential] = (
@@ -119,6 +122,10 @@ class TokenManager:
             routing=result.routing,
         )
         record, secrets = await self.connections.secrets(tenant_id, connection_id)
+        if saved and self.metering and result.api_calls:
+            # Calls the exchange made to the provider's API (Zoho's organisation lookup) count against the
+            # account's budget like any other; its account is only known now.
+            await self.metering.charge(record, cost=result.api_calls)
         usable = self._usable(record, secrets)
         if usable is None:
             state = "credentials changed during the refresh" if not saved else "the fresh token is not usable"

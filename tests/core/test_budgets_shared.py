@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from core.server import start
 from tests.core.conftest import CoreHandle
 from tests.core.test_connections import connect, last_request_id, new_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEED = 5  # one real second is five sandbox seconds: Zoho's minute window lasts 12 s
-SECONDS = 18
+SPEED = 10  # one real second is ten sandbox seconds: Zoho's minute window lasts 6 s
+SECONDS = 12
 
 
-@pytest.mark.slow
 async def test_four_processes_use_at_least_95_percent_of_zohos_limit_with_no_429(
     core: CoreHandle, sandboxes: Any
 ) -> None:
@@ -55,7 +53,7 @@ async def test_four_processes_use_at_least_95_percent_of_zohos_limit_with_no_429
     log = httpx.get(f"{admin}/requests", params={"since_id": since, "path": "/inventory/v1/items", "limit": 100000})
     calls = log.json()["requests"]
     statuses = [c["status"] for c in calls]
-    assert statuses.count(429) == 0, outputs
+    assert statuses.count(429) == 0, (outputs, [i for i, s in enumerate(statuses) if s == 429], len(statuses))
     assert sum(o.get("429", 0) for o in outputs) == 0
     span = (datetime.fromisoformat(calls[-1]["at"]) - datetime.fromisoformat(calls[0]["at"])).total_seconds()
     allowed = 100 * span / 60
