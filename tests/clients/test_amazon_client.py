@@ -27,7 +27,7 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces, SellingApiForbiddenException, SellingApiRequestThrottledException
 from sp_api.base.exceptions import SellingApiBadRequestException, SellingApiNotFoundException
 
-pytestmark = [pytest.mark.clients, pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = pytest.mark.clients
 
 
 _OPEN: list[Orders] = []

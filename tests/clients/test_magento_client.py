@@ -14,7 +14,6 @@ from magento.queries import make_field_value_query, make_search_query
 
 pytestmark = [
     pytest.mark.clients,
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
 

@@ -24,7 +24,7 @@ from shiprocket import (
 )
 from shiprocket.auth.exceptions import AuthorizationError
 
-pytestmark = [pytest.mark.clients, pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = pytest.mark.clients
 
 
 def client_for(base_url: str, email: str, password: str) -> ShiprocketClient:

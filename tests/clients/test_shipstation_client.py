@@ -21,7 +21,6 @@ from shipstation_api_wrapper.filter import ShipStationOrderFilter
 
 pytestmark = [
     pytest.mark.clients,
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
 Info = dict[str, Any]

@@ -20,7 +20,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from pyzohoapi import ZohoBooks, ZohoInventory
 from pyzohoapi.exceptions import ZohoBadRequest
 
-pytestmark = [pytest.mark.clients, pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = pytest.mark.clients
 
 
 def sandbox_inventory(dc: dict[str, str], **keys: Any) -> ZohoInventory:

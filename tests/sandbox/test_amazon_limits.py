@@ -6,9 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_amazon_support import HTTP, INDIA, QUOTA, UNRAISABLE, error, fresh
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_amazon_support import HTTP, INDIA, QUOTA, error, fresh
 
 
 def test_every_answer_carries_request_id_and_rate_limit_headers(sandboxes: Any) -> None:

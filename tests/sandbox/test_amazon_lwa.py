@@ -7,9 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_amazon_support import DENIED, UNRAISABLE, error, fresh
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_amazon_support import DENIED, error, fresh
 
 
 def test_refresh_grant_returns_an_hour_long_bearer_atza_token(sandboxes: Any) -> None:

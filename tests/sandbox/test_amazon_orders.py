@@ -9,9 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_amazon_support import INDIA, ISO_Z, UNRAISABLE, URL_SAFE, Amazon, error, fresh
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_amazon_support import INDIA, ISO_Z, URL_SAFE, Amazon, error, fresh
 
 
 def _all_pages(az: Amazon, **params: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -6,11 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_amazon_support import DENIED, HTTP, UNRAISABLE, error, fresh
+from test_amazon_support import DENIED, HTTP, error, fresh
 
 from sandbox.amazon.india import gstin_check_digit
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 
 LIMITED = {"City", "StateOrRegion", "PostalCode", "CountryCode"}
 

@@ -22,8 +22,6 @@ QUOTA = {
     ]
 }
 
-# The conftest's sandbox log file is closed by the garbage collector on first start; not our concern here.
-UNRAISABLE = "ignore::pytest.PytestUnraisableExceptionWarning"
 
 # One client for the whole run (a new client per call costs an SSL context each time), without
 # keep-alive: on a kept-alive connection each answer waits ~40 ms for a delayed ACK (Nagle).

@@ -12,9 +12,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from test_magento_support import NOT_AUTHORIZED, UNRAISABLE
+from test_magento_support import NOT_AUTHORIZED
 
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 SIGN_IN = "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
 
 

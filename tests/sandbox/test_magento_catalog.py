@@ -7,9 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_magento_support import UNRAISABLE, Api, search
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_magento_support import Api, search
 
 
 @pytest.fixture

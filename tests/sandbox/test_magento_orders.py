@@ -7,9 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_magento_support import ALL, NO_ENTITY, UNRAISABLE, Api, search
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_magento_support import ALL, NO_ENTITY, Api, search
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from typing import Any
 
 import httpx
 
-# tests/conftest.py leaves each sandbox's log file to the garbage collector; its ResourceWarning would
-# otherwise fail the first test that starts the Magento sandbox.
-UNRAISABLE = "ignore::pytest.PytestUnraisableExceptionWarning"
 NOT_AUTHORIZED = "The consumer isn't authorized to access %resources."
 NO_ENTITY = "The entity that was requested doesn't exist. Verify the entity and try again."
 ALL = {"searchCriteria": ""}

@@ -6,9 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_shiprocket_support import HTTP, UNRAISABLE, Shiprocket, order_payload
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import HTTP, Shiprocket, order_payload
 
 ADDRESS = {
     "shipping_customer_name": "Sneha",

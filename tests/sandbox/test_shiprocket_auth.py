@@ -8,9 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_shiprocket_support import HTTP, UNRAISABLE, Shiprocket, order_payload
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import HTTP, Shiprocket, order_payload
 
 
 @pytest.fixture

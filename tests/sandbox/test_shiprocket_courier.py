@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_shiprocket_support import HTTP, UNRAISABLE, Shiprocket
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import HTTP, Shiprocket
 
 SHADOWFAX = 33  # the sandbox's cheapest courier, which takes no COD
 COURIER_FIELDS = (

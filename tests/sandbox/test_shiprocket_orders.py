@@ -6,9 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from test_shiprocket_support import UNRAISABLE, Shiprocket, order_payload
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import Shiprocket, order_payload
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_shiprocket_support import HTTP, UNRAISABLE, Shiprocket
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import HTTP, Shiprocket
 
 
 @pytest.fixture

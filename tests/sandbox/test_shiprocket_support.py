@@ -22,9 +22,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-# The conftest's sandbox log file is closed by the garbage collector on first start; not our concern here.
-UNRAISABLE = "ignore::pytest.PytestUnraisableExceptionWarning"
-
 HTTP = httpx.Client(timeout=10)
 
 

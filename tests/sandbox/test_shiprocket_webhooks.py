@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_shiprocket_support import HTTP, UNRAISABLE, Receiver, Shiprocket, until
-
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
+from test_shiprocket_support import HTTP, Receiver, Shiprocket, until
 
 FIELDS = {
     "awb", "courier_name", "current_status", "current_status_id", "shipment_status", "shipment_status_id",

@@ -19,7 +19,6 @@ Info = dict[str, Any]
 NO_KEEPALIVE = httpx.Limits(max_keepalive_connections=0)
 
 # The shared sandbox fixture leaves its log file to the garbage collector; that warning is not ours.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 PACIFIC_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}$")
 
 

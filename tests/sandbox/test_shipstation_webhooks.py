@@ -26,7 +26,6 @@ Info = dict[str, Any]
 NO_KEEPALIVE = httpx.Limits(max_keepalive_connections=0)
 
 # The shared sandbox fixture leaves its log file to the garbage collector; that warning is not ours.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
 @pytest.fixture

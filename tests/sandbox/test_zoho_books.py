@@ -7,10 +7,8 @@ import re
 from typing import Any
 
 import httpx
-import pytest
-from test_zoho_support import UNRAISABLE, Zoho, first, fixtures
+from test_zoho_support import Zoho, first, fixtures
 
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 zoho, inventory, books, receiver = fixtures()
 
 

@@ -8,10 +8,8 @@ import re
 from typing import Any
 
 import httpx
-import pytest
-from test_zoho_support import UNRAISABLE, Receiver, Zoho, expected_signature, first, fixtures, new_sales_order
+from test_zoho_support import Receiver, Zoho, expected_signature, first, fixtures, new_sales_order
 
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 zoho, inventory, books, receiver = fixtures()
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0530$")
@@ -462,3 +460,12 @@ def test_sales_order_with_packages_cannot_be_deleted_or_voided(inventory: httpx.
         inventory.get(f"/salesorders/{so['salesorder_id']}").json()["salesorder"]["line_items"][0]["quantity_packed"]
         == 0
     )
+
+
+def test_itemdetails_reads_several_items_with_stock(inventory: httpx.Client) -> None:
+    kurta, mug = item(inventory), item(inventory, "MUG-CER-350")
+    r = inventory.get("/itemdetails", params={"item_ids": f"{kurta['item_id']},{mug['item_id']}"})
+    assert r.status_code == 200
+    assert {i["sku"]: i["stock_on_hand"] for i in r.json()["items"]} == {"KUR-IND-M": 180, "MUG-CER-350": 350}
+    assert all(i["locations"] for i in r.json()["items"])
+    assert inventory.get("/itemdetails").status_code == 400

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from test_zoho_support import UNRAISABLE, Zoho, fixtures
+from test_zoho_support import Zoho, fixtures
 
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 zoho, inventory, books, receiver = fixtures()
 
 

@@ -8,10 +8,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
-from test_zoho_support import UNRAISABLE, Zoho, fixtures
+from test_zoho_support import Zoho, fixtures
 
-pytestmark = pytest.mark.filterwarnings(UNRAISABLE)
 zoho, inventory, books, receiver = fixtures()
 
 REDIRECT = "http://127.0.0.1:8000/connections/zoho/callback"
@@ -245,3 +243,17 @@ def test_info_carries_real_hosts_per_data_centre(zoho: Zoho) -> None:
     assert centres["ca"]["real_accounts_url"] == "https://accounts.zohocloud.ca"
     assert centres["in"]["real_api_domain"] == "https://www.zohoapis.in"
     assert zoho.admin.startswith(centres["us"]["accounts_url"])
+
+
+def test_second_merchant_authorizes_in_its_own_data_centre(zoho: Zoho) -> None:
+    other = zoho.admin_post("/accounts", {"account": "eu-shop", "data_centre": "eu", "name": "Berlin Shop GmbH"})
+    assert "No account" in authorize(zoho, dc="au").text
+    params = code_from(authorize(zoho, dc="eu", sandbox_user="eu-shop"))
+    assert params["location"] == "eu" and params["accounts-server"] == zoho.dc("eu")["accounts_url"]
+    assert exchange(zoho, params["code"], dc="in").json() == {"error": "invalid_code"}
+    params = code_from(authorize(zoho, dc="eu", sandbox_user="eu-shop"))
+    body = exchange(zoho, params["code"], dc="eu").json()
+    assert body["api_domain"] == zoho.dc("eu")["api_domain"]
+    with zoho.api(dc="eu", token=body["access_token"], organization_id=other["organization_id"]) as api:
+        org = api.get(f"/organizations/{other['organization_id']}").json()["organization"]
+    assert org["name"] == "Berlin Shop GmbH" and org["time_zone"] == "Europe/Berlin"
