@@ -1,4 +1,5 @@
-"""GetAccessToken and AcquireBudget beside a bare grpc.aio echo service, in one run.
+"""GetAccessToken and AcquireBudget beside a bare grpc.aio echo service, in one run; the servers run in their
+own process (``bench.core_server``) and this one only generates the load.
 
 For each: the maximum throughput with 32 concurrent callers, then p50/p99 latency at half of that load.
 Printed as ratios to the echo service. Needs PostgreSQL and Redis; makes and drops its own database.
@@ -8,46 +9,29 @@ Target (Core issue): at least 70 % of the echo's throughput, p99 at most 5 ms at
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
+import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf.duration_pb2 import Duration
 
 from connector.v1 import (
     budget_pb2,
     budget_pb2_grpc,
-    common_pb2,
-    connection_pb2,
-    connection_pb2_grpc,
-    tenant_pb2,
-    tenant_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
 )
 from connectors.core_client import Authed
-from connectors.settings import Settings
-from core.server import start
-from core.vault import Keyring
-from tenants.migrate import drop_database_async, ensure_database, migrate
 
 CONCURRENCY = 32
 DURATION = 4.0
 TOKEN = "b" * 32
-
-
-async def _echo_server() -> tuple[grpc.aio.Server, int]:
-    def echo(request: bytes, context: Any) -> bytes:
-        return request
-
-    handler = grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)})
-    server = grpc.aio.server()
-    server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    return server, port
 
 
 async def _granted_or_refused(call: Awaitable[Any]) -> None:
@@ -57,6 +41,38 @@ async def _granted_or_refused(call: Awaitable[Any]) -> None:
     except grpc.aio.AioRpcError as exc:
         if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
             raise
+
+
+async def _measure_all(info: dict[str, Any]) -> dict[str, dict[str, float]]:
+    echo_channel = grpc.aio.insecure_channel(f"127.0.0.1:{info['echo_port']}")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{info['core_port']}")
+    meta = (("authorization", f"Bearer {info['token']}"),)
+    tokens = Authed(token_pb2_grpc.TokenServiceStub(channel), meta)
+    budgets = Authed(budget_pb2_grpc.BudgetServiceStub(channel), meta)
+    echo: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = echo_channel.unary_unary("/bench.Echo/Echo")
+    token_request = token_pb2.GetAccessTokenRequest(tenant_id=info["tenant_id"], connection_id=info["connection_id"])
+    budget_request = budget_pb2.AcquireBudgetRequest(
+        tenant_id=info["tenant_id"],
+        connection_id=info["connection_id"],
+        bucket="api",
+        cost=1,
+        max_wait=Duration(seconds=1),  # as workers ask: book the next slot rather than be refused
+    )
+    payload = token_request.SerializeToString()
+    await tokens.GetAccessToken(token_request)
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
+        "bare echo": lambda: echo(payload),
+        "GetAccessToken": lambda: tokens.GetAccessToken(token_request),
+        "AcquireBudget": lambda: _granted_or_refused(budgets.AcquireBudget(budget_request)),
+    }
+    results: dict[str, dict[str, float]] = {}
+    for name, call in calls.items():
+        rate = await _max_rate(call)
+        p50, p99 = await _latency_at(call, rate / 2)
+        results[name] = {"rps": rate, "p50_ms": p50, "p99_ms": p99}
+    await echo_channel.close()
+    await channel.close()
+    return results
 
 
 async def _max_rate(call: Callable[[], Awaitable[Any]]) -> float:
@@ -96,68 +112,19 @@ async def _latency_at(call: Callable[[], Awaitable[Any]], rate: float) -> tuple[
 
 
 async def main() -> dict[str, dict[str, float]]:
-    base = Settings.from_env()
-    url = f"{base.database_url.rsplit('/', 1)[0]}/connectors_bench_{uuid.uuid4().hex[:8]}"
-    settings = Settings(
-        database_url=url,
-        redis_url=base.redis_url,
-        service_tokens=f"bench:{TOKEN}",
-        master_keys=Keyring.generate_entry("b1"),
-        # A budget that never runs dry, so the bench measures the service rather than ShipStation's limit.
-        budget_time_scale=1e6,
-    )
-    await ensure_database(url)
-    await asyncio.to_thread(migrate, settings)
-    echo_server, echo_port = await _echo_server()
-    core = await start(settings, "127.0.0.1:0")
-    try:
-        echo_channel = grpc.aio.insecure_channel(f"127.0.0.1:{echo_port}")
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{core.port}")
-        meta = (("authorization", f"Bearer {TOKEN}"),)
-        tenants = Authed(tenant_pb2_grpc.TenantServiceStub(channel), meta)
-        tenant = (
-            await tenants.CreateTenant(tenant_pb2.CreateTenantRequest(slug="bench", name="Bench"))
-        ).tenant.tenant_id
-        connections = Authed(connection_pb2_grpc.ConnectionServiceStub(channel), meta)
-        conn = (
-            await connections.CreateConnection(
-                connection_pb2.CreateConnectionRequest(
-                    tenant_id=tenant,
-                    provider=common_pb2.PROVIDER_SHIPSTATION,
-                    region="us",
-                    environment=common_pb2.ENVIRONMENT_SANDBOX,
-                    credentials=connection_pb2.Credentials(
-                        api_key=connection_pb2.ApiKeyCredentials(api_key="k", api_secret="s")
-                    ),
-                )
-            )
-        ).connection.connection_id
-        tokens = Authed(token_pb2_grpc.TokenServiceStub(channel), meta)
-        budgets = Authed(budget_pb2_grpc.BudgetServiceStub(channel), meta)
-        echo = echo_channel.unary_unary("/bench.Echo/Echo")
-        token_request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=conn)
-        payload = token_request.SerializeToString()
-        await tokens.GetAccessToken(token_request)
-        calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "bare echo": lambda: echo(payload),
-            "GetAccessToken": lambda: tokens.GetAccessToken(token_request),
-            "AcquireBudget": lambda: _granted_or_refused(
-                budgets.AcquireBudget(
-                    budget_pb2.AcquireBudgetRequest(tenant_id=tenant, connection_id=conn, bucket="api", cost=1)
-                )
-            ),
-        }
-        results: dict[str, dict[str, float]] = {}
-        for name, call in calls.items():
-            rate = await _max_rate(call)
-            p50, p99 = await _latency_at(call, rate / 2)
-            results[name] = {"rps": rate, "p50_ms": p50, "p99_ms": p99}
-        await echo_channel.close()
-        await channel.close()
-    finally:
-        await core.stop(0)
-        await echo_server.stop(0)
-        await drop_database_async(url)
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready.json"
+        served = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.core_server", str(ready))
+        try:
+            while not ready.exists():  # the server process writes the file once everything listens
+                if served.returncode is not None:
+                    raise RuntimeError("bench.core_server exited early")
+                await asyncio.sleep(0.05)
+            info = json.loads(ready.read_text())
+            results = await _measure_all(info)
+        finally:
+            served.terminate()
+            await served.wait()
     echo_rps = results["bare echo"]["rps"]
     print(f"core throughput ({CONCURRENCY} concurrent callers, {DURATION:.0f} s each; latency at half the max load)")
     for name, r in results.items():

@@ -64,11 +64,9 @@ async def _measure(url: str) -> dict[str, float]:
 
 
 async def _serve_bare() -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    import socket
+    from sandbox.kit.server import bind
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(512)
+    sock = bind("127.0.0.1", 0)  # the same socket options as the kit's, so only the app layers differ
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/ping", _ping)]), log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # uvicorn offers no event to wait on  # noqa: ASYNC110

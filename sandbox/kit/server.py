@@ -29,7 +29,7 @@ class _Server(uvicorn.Server):
         return contextlib.nullcontext()
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     # proto=TCP: asyncio sets TCP_NODELAY on accepted connections only when the listening socket says so.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -62,7 +62,7 @@ class SandboxServer:
     async def start(self, ports: dict[str, dict[str, int]]) -> None:
         """Bind every listener (port 0 picks a free one), then serve; returns once all accept connections."""
         for sim in self.simulators:
-            sockets = {name: _bind(self.host, port) for name, port in ports[sim.name].items()}
+            sockets = {name: bind(self.host, port) for name, port in ports[sim.name].items()}
             sim.bind({name: s.getsockname()[1] for name, s in sockets.items()}, self.host)
             config = uvicorn.Config(
                 sim.app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
