@@ -13,7 +13,7 @@ help: ## list the targets
 
 install: ## install uv if missing, then every dependency from uv.lock into .venv
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --frozen --all-groups --quiet
+	@$(UV) sync --frozen --all-groups --compile-bytecode --quiet
 
 doctor: install ## check that PostgreSQL and Redis are reachable (says how to start what is missing)
 	@$(RUN) connectors doctor

@@ -12,11 +12,14 @@ One Lua script does each decision atomically on Redis' own clock, so any number 
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 PREFIX = "connectors:budget:"
 
@@ -101,11 +104,67 @@ return tostring(level)
 """
 
 
+class _Pipelined:
+    """Runs a Lua script for every caller, sending all calls made in one event-loop turn as one pipeline:
+    one write and one read for many decisions, each still atomic and in arrival order."""
+
+    def __init__(self, redis: Redis, source: str) -> None:
+        self.redis = redis
+        self.script = redis.register_script(source)
+        self._queue: list[tuple[list[str], list[Any], asyncio.Future[Any]]] = []
+
+    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((keys, args, future))
+        if len(self._queue) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+        return await future
+
+    def _flush_soon(self) -> None:
+        batch, self._queue = self._queue, []
+        task = asyncio.ensure_future(self._run(batch))
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    async def _run(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> None:
+        try:
+            results = await self._send(batch)
+        except Exception as exc:
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _send(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> list[Any]:
+        results: list[Any] = [None] * len(batch)
+        pending = list(range(len(batch)))
+        for attempt in range(2):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for i in pending:
+                    keys, args, _ = batch[i]
+                    pipe.evalsha(self.script.sha, len(keys), *keys, *args)
+                answers: list[Any] = await pipe.execute(raise_on_error=False)
+            for i, answer in zip(pending, answers, strict=True):
+                results[i] = answer
+            # Only calls Redis refused for want of the script are resent: the others already took effect.
+            pending = [i for i in pending if isinstance(results[i], NoScriptError)]
+            if not pending or attempt == 1:
+                break
+            await self.redis.script_load(self.script.script)  # Redis restarted or its scripts were flushed
+        return results
+
+
 class Budgets:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._acquire = redis.register_script(_ACQUIRE)
-        self._report = redis.register_script(_REPORT)
+        self._acquire = _Pipelined(redis, _ACQUIRE)
+        self._report = _Pipelined(redis, _REPORT)
 
     @staticmethod
     def key(scope: str, bucket: str) -> str:
@@ -127,8 +186,8 @@ class Budgets:
             raise ValueError(f"cost must be between 1 and the burst of {policy.burst}, got {cost}")
         min_level = 0.0 if priority is Priority.LIVE else policy.burst * policy.reserve
         granted, wait, level = await self._acquire(
-            keys=[self.key(scope, bucket), *([count_into] if count_into else [])],
-            args=[policy.per_second, policy.burst, cost, min_level, max_wait],
+            [self.key(scope, bucket), *([count_into] if count_into else [])],
+            [policy.per_second, policy.burst, cost, min_level, max_wait],
         )
         wait_s = float(wait)
         return Grant(bool(granted), wait_s if granted else 0.0, 0.0 if granted else wait_s, float(level))
@@ -148,8 +207,8 @@ class Budgets:
         if status == 429:
             blocked = retry_after if retry_after is not None else policy.per
         level = await self._report(
-            keys=[self.key(scope, bucket)],
-            args=[policy.per_second, policy.burst, blocked, -1 if remaining is None else remaining],
+            [self.key(scope, bucket)],
+            [policy.per_second, policy.burst, blocked, -1 if remaining is None else remaining],
         )
         return float(level)
 

@@ -82,3 +82,13 @@ def test_retry_after_is_read_from_the_providers_headers() -> None:
     headers = {"X-Rate-Limit-Reset": "17", "retry-after": "nonsense"}
     assert retry_after_from(headers, ("Retry-After", "X-Rate-Limit-Reset")) == 17
     assert retry_after_from({}, ("Retry-After",)) is None
+
+
+async def test_budgets_survive_redis_forgetting_its_scripts(budgets: tuple[Budgets, str]) -> None:
+    b, scope = budgets
+    policy = Policy(rate=40, per=60, burst=40)
+    assert (await b.acquire(scope, "api", policy)).granted
+    await b.redis.script_flush()
+    grants = await asyncio.gather(*(b.acquire(scope, "api", policy) for _ in range(5)))
+    assert all(g.granted for g in grants)
+    assert grants[-1].remaining == pytest.approx(34, abs=0.1)  # exactly six units taken, none twice
