@@ -40,6 +40,15 @@ class FixedWindow:
             self._windows[key] = (start, count)
             return Decision(True, self.limit, self.limit - count, reset_after)
 
+    def peek(self, key: str) -> Decision:
+        """The decision ``hit`` would make, without counting (for headers on answers that do not count)."""
+        now = self.clock.time()
+        with self._lock:
+            start, count = self._windows.get(key, (now, 0))
+        if now - start >= self.window or now < start:
+            start, count = now, 0
+        return Decision(count < self.limit, self.limit, max(0, self.limit - count), self.window - (now - start))
+
     def reset(self) -> None:
         with self._lock:
             self._windows.clear()

@@ -39,27 +39,6 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return key, secret
 
 
-class Window(FixedWindow):
-    """The kit's fixed window, made safe for a sandbox clock set backwards (a new window starts), plus a
-    look that does not count (for injected 429s)."""
-
-    def hit(self, key: str) -> Decision:
-        now = self.clock.time()
-        with self._lock:
-            start, _ = self._windows.get(key, (now, 0))
-            if now < start:
-                del self._windows[key]
-        return super().hit(key)
-
-    def peek(self, key: str) -> Decision:
-        now = self.clock.time()
-        with self._lock:
-            start, count = self._windows.get(key, (now, 0))
-        if now - start >= self.window or now < start:
-            start, count = now, 0
-        return Decision(count < self.limit, self.limit, max(0, self.limit - count), self.window - (now - start))
-
-
 @dataclass
 class RateLimitSettings:
     limit: int = catalog.RATE_LIMIT
@@ -71,7 +50,7 @@ class RateLimiter:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.settings = RateLimitSettings()
-        self.window = Window(clock, self.settings.limit, self.settings.window)
+        self.window = FixedWindow(clock, self.settings.limit, self.settings.window)
 
     def configure(self, limit: int | None = None, window: float | None = None, enabled: bool | None = None) -> None:
         if limit is not None:
@@ -84,7 +63,7 @@ class RateLimiter:
             self.settings.window = window
         if enabled is not None:
             self.settings.enabled = enabled
-        self.window = Window(self.clock, self.settings.limit, self.settings.window)
+        self.window = FixedWindow(self.clock, self.settings.limit, self.settings.window)
 
     def hit(self, key: str) -> Decision:
         decision = self.window.hit(key)
