@@ -20,7 +20,7 @@ async def test_migrations_reach_head_and_create_the_tenants_table(database_url: 
             await conn.execute(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'tenants'"))
         ).scalars()
     await engine.dispose()
-    assert version == "0002"
+    assert version == "0003"
     assert {"id", "slug", "name", "created_at"} <= set(columns)
 
 

@@ -1,0 +1,1 @@
+"""The sync engine: records as the truth, hash-chained audit, links across systems (sync-engine issue)."""
