@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from typing import Any
 
 from connectors import supervisor
@@ -73,7 +74,7 @@ async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, lis
 
 def describe_sandboxes(info: dict[str, Any]) -> str:
     """A table of every sandbox's base URL, admin surface and demo credentials."""
-    lines = ["", "Provider sandboxes (demo merchant credentials in brackets):"]
+    lines = ["", "Provider sandboxes, each with its admin surface and the demo merchant's credentials:"]
     for name, data in info.items():
         base = data.get("base_url")
         if name == "zoho":
@@ -84,7 +85,7 @@ def describe_sandboxes(info: dict[str, Any]) -> str:
         lines.append(f"  {name:12} {base}")
         lines.append(f"  {'':12} admin {data.get('admin_url', '?')}")
         demo = data.get("demo", {})
-        creds = ", ".join(f"{k}={v}" for k, v in demo.items() if not isinstance(v, (dict, list)))
-        if creds:
-            lines.append(f"  {'':12} [{creds}]")
+        creds = [f"{k}={v}" for k, v in demo.items() if not isinstance(v, (dict, list)) and k != "account"]
+        for line in textwrap.wrap("  ".join(creds), width=104, break_on_hyphens=False, break_long_words=False):
+            lines.append(f"  {'':12} {line}")
     return "\n".join(lines)
