@@ -65,6 +65,7 @@ class TokenManager:
         self.redis = redis
         self.http = http
         self._local: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._reading: dict[tuple[uuid.UUID, uuid.UUID], asyncio.Future[Credential | None]] = {}
         self.refreshes = 0
 
     async def credential(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> Credential:
@@ -72,10 +73,14 @@ class TokenManager:
         cached = self._cache.get(key)
         if cached and not self._due(cached):
             return cached
-        record, secrets = await self.connections.secrets(tenant_id, connection_id)
-        usable = self._usable(record, secrets)
+        # One database read per missing entry: callers arriving meanwhile share it.
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(key))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        usable = await asyncio.shield(reading)
         if usable:
-            self._cache.put(key, usable)
             return usable
         async with self._local[connection_id]:
             lock = self.redis.lock(f"{LOCK_PREFIX}{connection_id}", timeout=30, blocking_timeout=35, sleep=0.02)
@@ -84,6 +89,13 @@ class TokenManager:
                     return await self._refresh(tenant_id, connection_id)
             except LockError as exc:
                 raise ProviderUnavailable("another refresh of this connection did not finish; retry") from exc
+
+    async def _read(self, key: tuple[uuid.UUID, uuid.UUID]) -> Credential | None:
+        record, secrets = await self.connections.secrets(*key)
+        usable = self._usable(record, secrets)
+        if usable:
+            self._cache.put(key, usable)
+        return usable
 
     async def invalidate(self, tenant_id: uuid.UUID, connection_id: uuid.UUID, rejected_token: str) -> bool:
         """Forget the cached token if it is the one the provider rejected (not a fresher one)."""
