@@ -1,4 +1,4 @@
-"""Bad input to any sandbox gets that provider's own error, never a stack trace or a 500.
+"""Bad input to any sandbox gets that provider's own error envelope, never a stack trace or a 500.
 
 Every route each simulator declares is called, authenticated as the demo merchant, with malformed bodies
 and nonsense path and query values, over real HTTP against the running sandbox process.
@@ -118,6 +118,37 @@ def _routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, set[st
     return out
 
 
+def _zoho_shape(body: Any) -> bool:
+    return isinstance(body, dict) and (
+        ("code" in body and "message" in body) or "error" in body  # API envelope, or the accounts server's
+    )
+
+
+def _amazon_shape(body: Any) -> bool:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    lwa = isinstance(body, dict) and "error" in body and "error_description" in body
+    return lwa or (isinstance(errors, list) and bool(errors) and {"code", "message"} <= set(errors[0]))
+
+
+# The provider's own error envelope for a 4xx in JSON (documented in shared/providers/).
+ERROR_SHAPES: dict[str, Callable[[Any], bool]] = {
+    "zoho": _zoho_shape,
+    "shiprocket": lambda b: isinstance(b, dict) and "message" in b,
+    "shipstation": lambda b: isinstance(b, dict) and ("Message" in b or "message" in b),
+    "magento": lambda b: isinstance(b, dict) and "message" in b,
+    "amazon": _amazon_shape,
+}
+
+
+def _own_error(provider: str, response: httpx.Response) -> bool:
+    if response.status_code < 400 or "json" not in response.headers.get("content-type", ""):
+        return True  # successes, and HTML pages such as Zoho's authorize errors
+    try:
+        return ERROR_SHAPES[provider](response.json())
+    except ValueError:
+        return False
+
+
 def _fill(path: str) -> list[str]:
     names = re.findall(r"{([^}:]+)(?::[^}]+)?}", path)
     if not names:
@@ -134,6 +165,7 @@ def test_no_route_answers_bad_input_with_a_500_or_a_trace(sandboxes: Any, provid
     routes = _routes(list(registry.load(provider)().app.routes))
     assert routes, f"{provider} declares no routes"
     failures: list[str] = []
+    checked = 0
     with httpx.Client(timeout=10) as client:
         for base in _targets(provider, info):
             for route_path, methods in routes:
@@ -148,4 +180,9 @@ def test_no_route_answers_bad_input_with_a_500_or_a_trace(sandboxes: Any, provid
                             r = client.request(method, base + path, params=BAD_QUERY, content=body, headers=h)
                             if r.status_code >= 500 or "Traceback" in r.text or 'File "/' in r.text:
                                 failures.append(f"{method} {path} [{label}] -> {r.status_code}: {r.text[:200]}")
+                            elif not _own_error(provider, r):
+                                failures.append(f"{method} {path} [{label}] -> not {provider}'s error: {r.text[:200]}")
+                            elif r.status_code >= 400 and "json" in r.headers.get("content-type", ""):
+                                checked += 1
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:40])
+    assert checked > 20, f"only {checked} error envelopes were checked"
