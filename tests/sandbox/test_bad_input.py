@@ -160,7 +160,7 @@ def _fill(path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("provider", list(registry.PROVIDERS))
-def test_no_route_answers_bad_input_with_a_500_or_a_trace(sandboxes: Any, provider: str) -> None:
+def test_bad_input_gets_the_providers_own_error_never_a_500_or_a_trace(sandboxes: Any, provider: str) -> None:
     info = sandboxes.fresh(provider)
     routes = _routes(list(registry.load(provider)().app.routes))
     assert routes, f"{provider} declares no routes"
