@@ -145,11 +145,19 @@ class _Pipelined:
         results: list[Any] = [None] * len(batch)
         pending = list(range(len(batch)))
         for attempt in range(2):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for i in pending:
-                    keys, args, _ = batch[i]
-                    pipe.evalsha(self.script.sha, len(keys), *keys, *args)
-                answers: list[Any] = await pipe.execute(raise_on_error=False)
+            answers: list[Any]
+            if len(pending) == 1:  # the usual case: a plain call costs less than a pipeline of one
+                keys, args, _ = batch[pending[0]]
+                try:
+                    answers = [await self.redis.evalsha(self.script.sha, len(keys), *keys, *args)]
+                except NoScriptError as exc:
+                    answers = [exc]
+            else:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for i in pending:
+                        keys, args, _ = batch[i]
+                        pipe.evalsha(self.script.sha, len(keys), *keys, *args)
+                    answers = await pipe.execute(raise_on_error=False)
             for i, answer in zip(pending, answers, strict=True):
                 results[i] = answer
             # Only calls Redis refused for want of the script are resent: the others already took effect.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -27,6 +27,25 @@ class LocalCache(Generic[V]):
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._items: dict[Hashable, tuple[float, V]] = {}
+        self._loading: dict[Hashable, asyncio.Future[V | None]] = {}
+
+    async def get_or_load(self, key: Hashable, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The cached value, else ``load()`` once however many callers ask meanwhile (None is not cached)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(key, load))
+            self._loading[key] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, key: Hashable, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        value = await load()
+        if value is not None:
+            self.put(key, value)
+        return value
 
     def get(self, key: Hashable) -> V | None:
         item = self._items.get(key)

@@ -29,10 +29,8 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
 
     async def _record(self, tenant_id: str, connection_id: str) -> ConnectionRecord:
         key: tuple[uuid.UUID, uuid.UUID] = (parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
-        record = self._records.get(key)
-        if record is None:
-            record = await self.connections.get(*key)
-            self._records.put(key, record)
+        record = await self._records.get_or_load(key, lambda: self.connections.get(*key))
+        assert record is not None  # get() raises NotFound rather than answer None
         return record
 
     @rpc

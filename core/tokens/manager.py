@@ -65,21 +65,15 @@ class TokenManager:
         self.redis = redis
         self.http = http
         self._local: defaultdict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._reading: dict[tuple[uuid.UUID, uuid.UUID], asyncio.Future[Credential | None]] = {}
         self.refreshes = 0
 
     async def credential(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> Credential:
         key = (tenant_id, connection_id)
         cached = self._cache.get(key)
-        if cached and not self._due(cached):
-            return cached
-        # One database read per missing entry: callers arriving meanwhile share it.
-        reading = self._reading.get(key)
-        if reading is None:
-            reading = asyncio.ensure_future(self._read(key))
-            self._reading[key] = reading
-            reading.add_done_callback(lambda _: self._reading.pop(key, None))
-        usable = await asyncio.shield(reading)
+        if cached and self._due(cached):
+            self._cache.drop_connection(str(connection_id))
+        # One database read per missing entry, shared by the callers arriving meanwhile.
+        usable = await self._cache.get_or_load(key, lambda: self._read(key))
         if usable:
             return usable
         async with self._local[connection_id]:
@@ -92,10 +86,7 @@ class TokenManager:
 
     async def _read(self, key: tuple[uuid.UUID, uuid.UUID]) -> Credential | None:
         record, secrets = await self.connections.secrets(*key)
-        usable = self._usable(record, secrets)
-        if usable:
-            self._cache.put(key, usable)
-        return usable
+        return self._usable(record, secrets)
 
     async def invalidate(self, tenant_id: uuid.UUID, connection_id: uuid.UUID, rejected_token: str) -> bool:
         """Forget the cached token if it is the one the provider rejected (not a fresher one)."""
