@@ -1,0 +1,135 @@
+"""A record's life in PostgreSQL — the truth of where each business object is; Redis only carries jobs.
+
+    pending ──begin──▶ running ──succeed──▶ succeeded
+       ▲                  │
+       └──── fail (retry, with next_attempt_at) ◀┘──── fail (attempts used up / not retryable) ──▶ dead
+    dead ──replay──▶ pending          (the same record, the same keys: never a second invoice)
+
+Every transition appends to the record's hash-chained audit log. The sweeper re-enqueues ``due()`` records,
+so a job Redis lost is run again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenants.models import Record
+from workers.engine import journal
+from workers.engine.outcomes import Outcome, Verdict, after_attempts, backoff
+
+MAX_ATTEMPTS = 8
+
+
+class TransitionRefused(Exception):
+    """The record is not in a state that allows this transition."""
+
+
+async def receive(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    flow: str,
+    source_ref: str,
+    payload: dict[str, Any],
+    run_id: uuid.UUID | None = None,
+) -> tuple[Record, bool]:
+    """The record for this source in this flow, created on first sight (True) — a duplicate changes nothing."""
+    inserted = (
+        await session.execute(
+            insert(Record)
+            .values(
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                flow=flow,
+                source_ref=source_ref,
+                payload=payload,
+                run_id=run_id,
+                state="pending",
+            )
+            .on_conflict_do_nothing(constraint="records_one_per_source")
+            .returning(Record.id)
+        )
+    ).scalar_one_or_none()
+    record = (
+        await session.execute(
+            select(Record).where(Record.flow == flow, Record.source_ref == source_ref).with_for_update()
+        )
+    ).scalar_one()
+    if inserted is not None:
+        await journal.append(session, record, "received", {"flow": flow, "source": source_ref, "payload": payload})
+    return record, inserted is not None
+
+
+async def begin(session: AsyncSession, record: Record) -> None:
+    if record.state not in ("pending", "running"):  # running: a worker died mid-attempt; this is the retry
+        raise TransitionRefused(f"record {record.id} is {record.state}; only pending records run")
+    record.state, record.attempts = "running", record.attempts + 1
+    await journal.append(session, record, "decided", {"attempt": record.attempts, "step": record.step})
+
+
+async def advance(session: AsyncSession, record: Record, step: str, target_refs: dict[str, str]) -> None:
+    """A step is done: remember what it created, so a retry starts after it."""
+    record.step = step
+    record.target_refs = {**(record.target_refs or {}), **target_refs}
+    await journal.append(session, record, "decided", {"step": step, "refs": target_refs})
+
+
+async def succeed(session: AsyncSession, record: Record) -> None:
+    record.state, record.reason, record.last_error, record.next_attempt_at = "succeeded", None, None, None
+    await journal.append(session, record, "decided", {"state": "succeeded", "refs": record.target_refs})
+
+
+async def fail(
+    session: AsyncSession,
+    record: Record,
+    verdict: Verdict,
+    *,
+    retry_after: float | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    now: datetime | None = None,
+) -> Verdict:
+    """Schedule a retry, or dead-letter with the verdict's reason once retrying is pointless or used up."""
+    final = after_attempts(verdict, record.attempts, max_attempts)
+    record.last_error = final.message
+    if final.outcome is Outcome.DEAD_LETTER:
+        record.state, record.reason, record.next_attempt_at = "dead", str(final.reason), None
+        await journal.append(session, record, "dead_lettered", {"reason": record.reason, "error": final.message})
+    else:
+        delay = backoff(record.attempts, retry_after)
+        record.state, record.next_attempt_at = "pending", (now or datetime.now(UTC)) + timedelta(seconds=delay)
+        await journal.append(
+            session, record, "failed", {"outcome": str(final.outcome), "error": final.message, "retry_in_s": delay}
+        )
+    return final
+
+
+async def replay(session: AsyncSession, record: Record, by: str, reason: str) -> None:
+    """Send a dead record round again from the step it failed at; who and why go into the audit log."""
+    if record.state != "dead":
+        raise TransitionRefused(f"record {record.id} is {record.state}; only dead-lettered records are replayed")
+    if not reason.strip():
+        raise TransitionRefused("a replay needs a reason")
+    record.state, record.next_attempt_at, record.attempts = "pending", None, 0
+    await journal.append(session, record, "replayed", {"by": by, "reason": reason, "from_step": record.step})
+
+
+async def due(session: AsyncSession, now: datetime, limit: int = 500) -> list[Record]:
+    """Pending records whose time has come, and running ones abandoned for an hour (their worker died)."""
+    stale = now - timedelta(hours=1)
+    stmt = (
+        select(Record)
+        .where(
+            or_(
+                (Record.state == "pending") & or_(Record.next_attempt_at.is_(None), Record.next_attempt_at <= now),
+                (Record.state == "running") & (Record.updated_at < stale),
+            )
+        )
+        .order_by(Record.next_attempt_at.nulls_first(), Record.created_at)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
