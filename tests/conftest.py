@@ -10,12 +10,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,3 +120,34 @@ def database_url() -> Iterator[str]:
     os.environ["CONNECTORS_DATABASE_URL"] = url
     yield url
     drop_database(url)
+
+
+@dataclass
+class Database:
+    """The session's database as its owner (migrations, tampering) and as the row-level-security app role."""
+
+    owner: AsyncEngine
+    app: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def new_tenant(self) -> uuid.UUID:
+        """A tenant row, inserted as the owner (the app role acts for one tenant at a time)."""
+        tenant = uuid.uuid4()
+        async with self.owner.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO tenants (id, slug, name) VALUES (:id, :slug, :slug)"),
+                {"id": tenant, "slug": f"t-{tenant.hex[:12]}"},
+            )
+        return tenant
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    from connectors.settings import Settings
+    from tenants.db import make_app_engine, make_engine, make_sessions
+
+    settings = Settings(database_url=database_url)
+    owner, app = make_engine(settings), make_app_engine(settings)
+    yield Database(owner, app, make_sessions(app))
+    await owner.dispose()
+    await app.dispose()

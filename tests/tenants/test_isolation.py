@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.settings import Settings
-from tenants.db import make_app_engine, make_engine, make_sessions, tenant_session
+from tenants.db import tenant_session
+from tests.conftest import Database
 
 
 @pytest.fixture
-async def engines(database_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
-    settings = Settings(database_url=database_url)
-    owner, app = make_engine(settings), make_app_engine(settings)
-    yield owner, app
-    await owner.dispose()
-    await app.dispose()
-
-
-async def _tenant(owner: AsyncEngine, slug: str) -> uuid.UUID:
-    tenant = uuid.uuid4()
-    async with owner.begin() as conn:
-        await conn.execute(
-            text("INSERT INTO tenants (id, slug, name) VALUES (:id, :slug, :slug)"), {"id": tenant, "slug": slug}
-        )
-    return tenant
+def engines(db: Database) -> tuple[AsyncEngine, AsyncEngine]:
+    return db.owner, db.app
 
 
 async def test_every_tenant_table_has_forced_row_level_security(engines: tuple[AsyncEngine, AsyncEngine]) -> None:
@@ -67,10 +53,8 @@ async def test_the_app_role_is_neither_owner_nor_superuser(engines: tuple[AsyncE
     assert owns == 0
 
 
-async def test_a_tenant_sees_and_writes_only_its_own_rows(engines: tuple[AsyncEngine, AsyncEngine]) -> None:
-    owner, app = engines
-    a, b = await _tenant(owner, f"a-{uuid.uuid4().hex[:6]}"), await _tenant(owner, f"b-{uuid.uuid4().hex[:6]}")
-    sessions = make_sessions(app)
+async def test_a_tenant_sees_and_writes_only_its_own_rows(db: Database) -> None:
+    a, b, sessions = await db.new_tenant(), await db.new_tenant(), db.sessions
     insert = text(
         "INSERT INTO connections (id, tenant_id, provider, region, environment, display_name, api_base_url) "
         "VALUES (:id, :tenant, 'shipstation', 'us', 'sandbox', 'ss', 'http://x')"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from connectors.settings import Settings
-from tenants.db import make_app_engine, make_engine, make_sessions, tenant_session
+from tenants.db import tenant_session
 from tenants.models import Record
+from tests.conftest import Database
 from workers.engine import journal
 from workers.engine.audit import chain, first_break
 
@@ -47,16 +46,8 @@ def test_bad_events_are_refused_with_the_reason() -> None:
         chain(None, "r1", "shouted", datetime.now(UTC), {})
 
 
-async def test_stored_events_verify_and_the_app_role_can_only_append(database_url: str) -> None:
-    settings = Settings(database_url=database_url)
-    owner, app = make_engine(settings), make_app_engine(settings)
-    tenant = uuid.uuid4()
-    async with owner.begin() as conn:
-        await conn.execute(
-            text("INSERT INTO tenants (id, slug, name) VALUES (:id, :s, :s)"),
-            {"id": tenant, "s": f"a-{tenant.hex[:8]}"},
-        )
-    sessions = make_sessions(app)
+async def test_stored_events_verify_and_the_app_role_can_only_append(db: Database) -> None:
+    tenant, sessions, owner = await db.new_tenant(), db.sessions, db.owner
     async with tenant_session(sessions, tenant) as session:
         record = Record(tenant_id=tenant, flow="fulfilment", source_ref="SO-00001")
         session.add(record)
@@ -77,5 +68,3 @@ async def test_stored_events_verify_and_the_app_role_can_only_append(database_ur
         )
     async with tenant_session(sessions, tenant) as session:
         assert await journal.verify(session, record_id) == 2
-    await owner.dispose()
-    await app.dispose()

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
 
-from connectors.settings import Settings
-from tenants.db import make_app_engine, make_engine, make_sessions
+from tests.conftest import Database
 from workers.engine.effects import ClaimState, Ledger
 
 
 @pytest.fixture
-async def ledger(database_url: str) -> AsyncIterator[tuple[Ledger, uuid.UUID]]:
-    settings = Settings(database_url=database_url)
-    owner, app = make_engine(settings), make_app_engine(settings)
-    tenant = uuid.uuid4()
-    async with owner.begin() as conn:
-        await conn.execute(
-            text("INSERT INTO tenants (id, slug, name) VALUES (:id, :s, :s)"),
-            {"id": tenant, "s": f"e-{tenant.hex[:8]}"},
-        )
-    yield Ledger(make_sessions(app)), tenant
-    await owner.dispose()
-    await app.dispose()
+async def ledger(db: Database) -> tuple[Ledger, uuid.UUID]:
+    return Ledger(db.sessions), await db.new_tenant()
 
 
 async def test_many_workers_claiming_one_effect_get_one_fresh_claim(ledger: tuple[Ledger, uuid.UUID]) -> None:

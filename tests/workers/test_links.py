@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import text
-
-from connectors.settings import Settings
-from tenants.db import make_app_engine, make_engine, make_sessions, tenant_session
+from tenants.db import tenant_session
+from tests.conftest import Database
 from workers.engine.links import Kind, connected, link
 
 
-async def test_an_awb_finds_the_sales_order_invoice_payment_and_remittance(database_url: str) -> None:
-    settings = Settings(database_url=database_url)
-    owner, app = make_engine(settings), make_app_engine(settings)
-    a, b = uuid.uuid4(), uuid.uuid4()
-    async with owner.begin() as conn:
-        for t in (a, b):
-            await conn.execute(
-                text("INSERT INTO tenants (id, slug, name) VALUES (:id, :s, :s)"), {"id": t, "s": f"l-{t.hex[:8]}"}
-            )
-    sessions = make_sessions(app)
+async def test_an_awb_finds_the_sales_order_invoice_payment_and_remittance(db: Database) -> None:
+    a, b, sessions = await db.new_tenant(), await db.new_tenant(), db.sessions
     so = (Kind.ZOHO_SALESORDER, "4815000000044895")
     async with tenant_session(sessions, a) as session:
         await link(session, a, so, (Kind.SHIPROCKET_ORDER, "16161616"))
@@ -36,5 +24,3 @@ async def test_an_awb_finds_the_sales_order_invoice_payment_and_remittance(datab
     assert found[Kind.BOOKS_INVOICE] == {"INV-000042"} and found[Kind.REMITTANCE] == {"CRF-9"}
     async with tenant_session(sessions, b) as session:
         assert await connected(session, (Kind.AWB, "SR123456789")) == {Kind.AWB: {"SR123456789"}}
-    await owner.dispose()
-    await app.dispose()

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.settings import Settings
-from tenants.db import make_app_engine, make_engine, make_sessions, tenant_session
+from tenants.db import tenant_session
+from tests.conftest import Database
 from workers.engine import journal, records
 from workers.engine.outcomes import Reason, judge
 
 
 @pytest.fixture
-async def tenant(database_url: str) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], uuid.UUID]]:
-    settings = Settings(database_url=database_url)
-    owner, app = make_engine(settings), make_app_engine(settings)
-    tenant_id = uuid.uuid4()
-    async with owner.begin() as conn:
-        await conn.execute(
-            text("INSERT INTO tenants (id, slug, name) VALUES (:id, :s, :s)"),
-            {"id": tenant_id, "s": f"r-{tenant_id.hex[:8]}"},
-        )
-    yield make_sessions(app), tenant_id
-    await owner.dispose()
-    await app.dispose()
+async def tenant(db: Database) -> tuple[async_sessionmaker[AsyncSession], uuid.UUID]:
+    return db.sessions, await db.new_tenant()
 
 
 async def test_a_duplicate_source_is_one_record(tenant: tuple[async_sessionmaker[AsyncSession], uuid.UUID]) -> None:

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from tenants.rls import APP_ROLE, protect
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-APP_ROLE = "connectors_app"
 TENANT_TABLES = ("tenant_keys", "connections", "connection_secrets", "oauth_states")
 
 
@@ -101,13 +102,7 @@ def upgrade() -> None:
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON tenants TO {APP_ROLE}")
     op.execute(f"GRANT EXECUTE ON FUNCTION current_tenant_id() TO {APP_ROLE}")
     for table in TENANT_TABLES:
-        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            "USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id())"
-        )
+        protect(table)
 
 
 def downgrade() -> None:

@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from tenants.rls import APP_ROLE, protect
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-APP_ROLE = "connectors_app"
 TABLES = ("sync_runs", "records", "record_events", "links", "inbox", "effects")
 
 
@@ -126,13 +127,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "effect_key"),
     )
     for table in TABLES:
-        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            "USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id())"
-        )
+        protect(table)
     # The audit log is append-only: the application may add events, never change or remove them.
     op.execute(f"REVOKE UPDATE, DELETE ON record_events FROM {APP_ROLE}")
 
