@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 
@@ -50,23 +50,16 @@ class Health:
         record = await self.connections.get(tenant_id, connection_id)
         provider = providers.get(record.provider)
         started = time.perf_counter()
+        bucket = provider.verify.bucket
         try:
             credential = await self.tokens.credential(tenant_id, connection_id)
-        except CoreError as exc:
-            result = CheckResult(False, time.perf_counter() - started, exc.message, 0)
-            await self._record(tenant_id, connection_id, result, status=None)
-            return result
-        params = {**credential.params, **provider.verify.params}
-        try:
             record = await self.connections.get(tenant_id, connection_id)  # as refreshed: its account is known
-            bucket = provider.verify.bucket
             await self.metering.wait_turn(record, bucket)
         except CoreError as exc:
             result = CheckResult(False, time.perf_counter() - started, exc.message, 0)
             await self._record(tenant_id, connection_id, result, status=None)
             return result
-        if provider.name == "amazon":
-            params["CreatedAfter"] = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = {**credential.params, **provider.verify.query(datetime.now(UTC))}
         try:
             response = await self.http.request(
                 provider.verify.method,

@@ -106,16 +106,8 @@ class Metering:
         await asyncio.sleep(grant.delay)
 
     async def charge(self, record: ConnectionRecord, bucket: str = "api", cost: int = 1) -> None:
-        """Book units for a call already made, so the calls after it leave room for it."""
-        limit = self.limit(record, bucket)
-        await self.budgets.acquire(
-            budget_scope(record, limit),
-            limit.bucket,
-            policy(limit, self.time_scale),
-            cost=cost,
-            max_wait=float("inf"),
-            count_into=self.usage.units_key(str(record.id)),
-        )
+        """Book units for a call already made, so the calls after it leave room for it (never refused)."""
+        await self.acquire(record, bucket, cost=cost, max_wait=math.inf)
 
     async def report(self, record: ConnectionRecord, bucket: str, status: int, headers: dict[str, str]) -> float:
         limit = self.limit(record, bucket)

@@ -56,8 +56,10 @@ AMAZON = Provider(
     rate_headers=RateHeaders(limit="x-amzn-RateLimit-Limit"),
     pagination=Pagination.NEXT_TOKEN,
     verify=VerifyCall(
-        "GET", "/orders/v0/orders", {"MarketplaceIds": INDIA_MARKETPLACE, "MaxResultsPerPage": "1"}, bucket="getOrders"
+        "GET",
+        "/orders/v0/orders",
+        {"MarketplaceIds": INDIA_MARKETPLACE, "MaxResultsPerPage": "1", "CreatedAfter": "{day_ago}"},
+        bucket="getOrders",
     ),
     webhook_auth=WebhookAuth.NONE,
-    notes="verify adds CreatedAfter (a day ago) at call time.",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -85,8 +85,13 @@ class VerifyCall:
     method: str
     path: str
     params: dict[str, str] = field(default_factory=dict)
+    """Query parameters; a value may be ``{day_ago}``, filled in at call time (Amazon needs a CreatedAfter)."""
     bucket: str = "api"
     """The budget bucket it takes from (Amazon: the operation)."""
+
+    def query(self, now: datetime) -> dict[str, str]:
+        day_ago = (now - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {name: value.format(day_ago=day_ago) for name, value in self.params.items()}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from connector.v1 import budget_pb2 as pb
@@ -14,7 +13,6 @@ from core.errors import InvalidArgument
 from core.metering import Metering
 from core.services import convert
 from core.services.rpc import rpc
-from core.tenancy import parse_id
 
 MAX_WAIT = 60.0
 
@@ -27,15 +25,15 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
             connections.changes.cache(5.0) if connections.changes else LocalCache(0.0)
         )
 
-    async def _record(self, tenant_id: str, connection_id: str) -> ConnectionRecord:
-        key: tuple[uuid.UUID, uuid.UUID] = (parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id"))
+    async def _record(self, request: convert.ConnectionAddressed) -> ConnectionRecord:
+        key = convert.connection_ref(request)
         record = await self._records.get_or_load(key, lambda: self.connections.get(*key))
         assert record is not None  # get() raises NotFound rather than answer None
         return record
 
     @rpc
     async def AcquireBudget(self, request: pb.AcquireBudgetRequest, context: Any) -> pb.AcquireBudgetResponse:
-        record = await self._record(request.tenant_id, request.connection_id)
+        record = await self._record(request)
         max_wait = request.max_wait.ToNanoseconds() / 1e9 if request.HasField("max_wait") else 0.0
         if not 0 <= max_wait <= MAX_WAIT:
             raise InvalidArgument.one("max_wait", f"must be between 0 and {MAX_WAIT:.0f} seconds")
@@ -47,6 +45,6 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
 
     @rpc
     async def ReportUsage(self, request: pb.ReportUsageRequest, context: Any) -> pb.ReportUsageResponse:
-        record = await self._record(request.tenant_id, request.connection_id)
+        record = await self._record(request)
         level = await self.metering.report(record, request.bucket, request.http_status, dict(request.headers))
         return pb.ReportUsageResponse(remaining=level)

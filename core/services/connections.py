@@ -39,9 +39,7 @@ class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
 
     @rpc
     async def GetConnection(self, request: pb.GetConnectionRequest, context: Any) -> pb.GetConnectionResponse:
-        record = await self.connections.get(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
-        )
+        record = await self.connections.get(*convert.connection_ref(request))
         return pb.GetConnectionResponse(connection=convert.connection(record))
 
     @rpc
@@ -55,23 +53,17 @@ class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
         self, request: pb.UpdateCredentialsRequest, context: Any
     ) -> pb.UpdateCredentialsResponse:
         kind, fields = convert.credential_fields(request.credentials)
-        record = await self.connections.update_credentials(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id"), kind, fields
-        )
+        record = await self.connections.update_credentials(*convert.connection_ref(request), kind, fields)
         return pb.UpdateCredentialsResponse(connection=convert.connection(record))
 
     @rpc
     async def DeleteConnection(self, request: pb.DeleteConnectionRequest, context: Any) -> pb.DeleteConnectionResponse:
-        await self.connections.delete(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
-        )
+        await self.connections.delete(*convert.connection_ref(request))
         return pb.DeleteConnectionResponse()
 
     @rpc
     async def TestConnection(self, request: pb.TestConnectionRequest, context: Any) -> pb.TestConnectionResponse:
-        result = await self.health.check(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
-        )
+        result = await self.health.check(*convert.connection_ref(request))
         return pb.TestConnectionResponse(
             ok=result.ok,
             latency=convert.duration(result.latency_s),
@@ -83,9 +75,7 @@ class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
     async def GetConnectionHealth(
         self, request: pb.GetConnectionHealthRequest, context: Any
     ) -> pb.GetConnectionHealthResponse:
-        record = await self.connections.get(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
-        )
+        record = await self.connections.get(*convert.connection_ref(request))
         usage = await self.usage.usage(str(record.id))
         health = pb.ConnectionHealth(
             budget_used=min(1.0, usage.units_today / daily_capacity(record.provider)),
@@ -103,8 +93,7 @@ class ConnectionService(connection_pb2_grpc.ConnectionServiceServicer):
         self, request: pb.StartAuthorizationRequest, context: Any
     ) -> pb.StartAuthorizationResponse:
         url, state = await self.oauth.start(
-            parse_id(request.tenant_id, "tenant_id"),
-            parse_id(request.connection_id, "connection_id"),
+            *convert.connection_ref(request),
             request.redirect_uri,
         )
         return pb.StartAuthorizationResponse(authorize_url=url, state=state)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Protocol
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -11,6 +13,7 @@ from connector.v1 import common_pb2, connection_pb2
 from core.connections import ConnectionRecord
 from core.errors import InvalidArgument
 from core.providers.model import Environment
+from core.tenancy import parse_id
 
 PROVIDERS: dict[int, str] = {
     common_pb2.PROVIDER_ZOHO: "zoho",
@@ -30,6 +33,16 @@ HEALTH: dict[str, int] = {
     "needs_reauth": connection_pb2.HEALTH_STATUS_NEEDS_REAUTH,
     "failing": connection_pb2.HEALTH_STATUS_FAILING,
 }
+
+
+class ConnectionAddressed(Protocol):
+    tenant_id: str
+    connection_id: str
+
+
+def connection_ref(request: ConnectionAddressed) -> tuple[uuid.UUID, uuid.UUID]:
+    """The (tenant, connection) a request is about, each checked to be a UUID and named when it is not."""
+    return parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
 
 
 def provider_name(value: int, *, required: bool = True) -> str | None:

@@ -8,7 +8,6 @@ from connector.v1 import token_pb2 as pb
 from connector.v1 import token_pb2_grpc
 from core.services import convert
 from core.services.rpc import rpc
-from core.tenancy import parse_id
 from core.tokens.manager import TokenManager
 
 
@@ -18,9 +17,7 @@ class TokenService(token_pb2_grpc.TokenServiceServicer):
 
     @rpc
     async def GetAccessToken(self, request: pb.GetAccessTokenRequest, context: Any) -> pb.GetAccessTokenResponse:
-        credential = await self.tokens.credential(
-            parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
-        )
+        credential = await self.tokens.credential(*convert.connection_ref(request))
         return pb.GetAccessTokenResponse(
             header_name=credential.header_name,
             header_value=credential.header_value,
@@ -34,8 +31,7 @@ class TokenService(token_pb2_grpc.TokenServiceServicer):
         self, request: pb.InvalidateAccessTokenRequest, context: Any
     ) -> pb.InvalidateAccessTokenResponse:
         await self.tokens.invalidate(
-            parse_id(request.tenant_id, "tenant_id"),
-            parse_id(request.connection_id, "connection_id"),
+            *convert.connection_ref(request),
             request.rejected_token,
         )
         return pb.InvalidateAccessTokenResponse()
