@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port_offset
+from tests.conftest import free_port, free_port_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = {"zoho", "shiprocket", "shipstation", "magento", "amazon"}
@@ -61,9 +61,7 @@ def test_port_offset_moves_every_sandbox() -> None:
 def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_it(
     tmp_path: Path, database_url: str
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        core_port = probe.getsockname()[1]
+    core_port = free_port()
     env = {
         "CONNECTORS_RUN_DIR": str(tmp_path / "run"),
         "CONNECTORS_SANDBOX_PORT_OFFSET": str(free_port_offset()),
@@ -95,7 +93,6 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
 
 
 def test_a_busy_port_is_reported_not_crashed_on() -> None:
-    import socket
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

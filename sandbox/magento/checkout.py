@@ -124,6 +124,7 @@ def place(
     for sku, qty in lines:
         product = store.products[sku]
         parent = store.products.get(product.parent_sku) if product.parent_sku else None
+        line: OrderItem | None = None
         if parent is not None:
             line = OrderItem(
                 item_id=store.seq.next("sales_order_item"),
@@ -145,40 +146,24 @@ def place(
                 },
             )
             items.append(line)
-            items.append(
-                OrderItem(
-                    item_id=store.seq.next("sales_order_item"),
-                    order_id=order_id,
-                    product_id=product.id,
-                    sku=product.sku,
-                    name=product.name,
-                    product_type="simple",
-                    qty_ordered=qty,
-                    price=product.price,
-                    tax_percent=product.tax_percent,
-                    weight=product.weight,
-                    created_at=now,
-                    updated_at=now,
-                    parent_item_id=line.item_id,
-                )
+        # The simple product's own line; under a configurable one it is the child of the parent line.
+        items.append(
+            OrderItem(
+                item_id=store.seq.next("sales_order_item"),
+                order_id=order_id,
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                product_type="simple",
+                qty_ordered=qty,
+                price=product.price,
+                tax_percent=product.tax_percent,
+                weight=product.weight,
+                created_at=now,
+                updated_at=now,
+                parent_item_id=line.item_id if line is not None else None,
             )
-        else:
-            items.append(
-                OrderItem(
-                    item_id=store.seq.next("sales_order_item"),
-                    order_id=order_id,
-                    product_id=product.id,
-                    sku=product.sku,
-                    name=product.name,
-                    product_type="simple",
-                    qty_ordered=qty,
-                    price=product.price,
-                    tax_percent=product.tax_percent,
-                    weight=product.weight,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        )
         sales.restock(store, sku, -qty)
 
     description, rate = SHIPPING_METHODS[shipping_method]

@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.shiprocket import lifecycle
 from sandbox.shiprocket.formats import list_time, money, number, scan_time
 from sandbox.shiprocket.state import Account, LedgerEntry, Order, Shipment
-from sandbox.shiprocket.views import courier_name, customer_name, order_status
+from sandbox.shiprocket.views import courier_name, order_head, order_status
 
 NDR_REASONS = ("Consignee not available", "Customer Asked For Future Delivery", "Address incomplete / incorrect")
 
@@ -96,14 +96,7 @@ def return_order(order: Order, shipment: Shipment) -> dict[str, Any]:
     """An item of ``GET /orders/processing/return``."""
     p = order.pickup
     return {
-        "id": order.id,
-        "channel_id": order.channel_id,
-        "channel_name": "CUSTOM",
-        "base_channel_code": "CS",
-        "channel_order_id": order.channel_order_id,
-        "customer_name": customer_name(order),
-        "customer_email": order.customer.email or order.billing.email,
-        "customer_phone": order.customer.phone,
+        **order_head(order),
         "customer_pincode": order.customer.pincode,
         "pickup_code": p.pin_code,
         "pickup_location": f"{p.address} ,{p.city} ,{p.state} ,{p.country}",

@@ -119,11 +119,9 @@ def routes(ctx: Context) -> list[Route]:
     async def label(request: Request) -> Response:
         account = ctx.account(request)
         data = await ctx.input(request)
-        if not isinstance(data.get("shipment_id"), list):
-            raise validation.fail({"shipment_id": ["The shipment id must be an array."]})
         found = [
             (o, s)
-            for o, s in operations.shipments_among(account, data["shipment_id"])
+            for o, s in operations.shipments_among(account, operations.shipment_ids(data))
             if s.awb is not None and s.status != 8
         ]
         if not found:
@@ -149,11 +147,9 @@ def routes(ctx: Context) -> list[Route]:
     async def manifest(request: Request) -> Response:
         account = ctx.account(request)
         data = await ctx.input(request)
-        if not isinstance(data.get("shipment_id"), list):
-            raise validation.fail({"shipment_id": ["The shipment id must be an array."]})
         found = [
             (o, s)
-            for o, s in operations.shipments_among(account, data["shipment_id"])
+            for o, s in operations.shipments_among(account, operations.shipment_ids(data))
             if s.pickup_scheduled_at is not None and s.status != 8
         ]
         already = [s.id for _, s in found if s.manifest_url]

@@ -286,12 +286,18 @@ def assign_awb(
     return order, shipment, chosen
 
 
-def _one_shipment_id(data: dict[str, Any]) -> Any:
+def shipment_ids(data: dict[str, Any]) -> list[Any]:
+    """``shipment_id`` as Shiprocket takes it on label, manifest and pickup calls: always an array."""
     raw = data.get("shipment_id")
-    if raw in (None, "", []):
-        raise validation.fail({"shipment_id": ["The shipment id field is required."]})
     if not isinstance(raw, list):
         raise validation.fail({"shipment_id": ["The shipment id must be an array."]})
+    return raw
+
+
+def _one_shipment_id(data: dict[str, Any]) -> Any:
+    if data.get("shipment_id") in (None, "", []):
+        raise validation.fail({"shipment_id": ["The shipment id field is required."]})
+    raw = shipment_ids(data)
     if len(raw) > 1:
         raise validation.fail({"shipment_id": ["The shipment id may not have more than 1 items."]})
     return raw[0]

@@ -161,8 +161,8 @@ def _dims(order: Order) -> str:
     return f"{order.length:.2f}x{order.breadth:.2f}x{order.height:.2f}"
 
 
-def order_summary(order: Order, shipment: Shipment) -> dict[str, Any]:
-    """An item of ``GET /orders``."""
+def order_head(order: Order) -> dict[str, Any]:
+    """The fields every order listing item starts with (``GET /orders``, the return-order list)."""
     return {
         "id": order.id,
         "channel_id": order.channel_id,
@@ -172,6 +172,13 @@ def order_summary(order: Order, shipment: Shipment) -> dict[str, Any]:
         "customer_name": customer_name(order),
         "customer_email": order.customer.email or order.billing.email,
         "customer_phone": order.customer.phone,
+    }
+
+
+def order_summary(order: Order, shipment: Shipment) -> dict[str, Any]:
+    """An item of ``GET /orders``."""
+    return {
+        **order_head(order),
         "customer_city": order.customer.city,
         "customer_state": order.customer.state,
         "customer_pincode": order.customer.pincode,

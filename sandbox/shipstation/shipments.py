@@ -119,38 +119,17 @@ def render(s: Shipment, with_items: bool, with_label: bool = False) -> dict[str,
 
 
 def label_answer(s: Shipment) -> dict[str, Any]:
-    """What ``createlabel``/``createlabelfororder`` answer."""
+    """What ``createlabel``/``createlabelfororder`` answer: the shipment with its label, and none of the
+    detail ShipStation leaves out of that answer."""
     return {
-        "shipmentId": s.shipment_id,
-        "orderId": s.order_id,
-        "orderKey": s.order_key,
-        "userId": s.user_id,
-        "customerEmail": s.customer_email,
-        "orderNumber": s.order_number,
-        "createDate": pacific(s.create_date),
-        "shipDate": s.ship_date.isoformat(),
-        "shipmentCost": money(s.cost),
-        "insuranceCost": money(s.insurance_cost),
-        "trackingNumber": s.tracking_number,
-        "isReturnLabel": s.is_return_label,
-        "batchNumber": None,
-        "carrierCode": s.carrier_code,
-        "serviceCode": s.service_code,
-        "packageCode": s.package_code,
-        "confirmation": s.confirmation,
-        "warehouseId": s.warehouse_id,
-        "voided": s.voided,
+        **render(s, with_items=False, with_label=True),
         "voidDate": None,
         "marketplaceNotified": False,
-        "notifyErrorMessage": None,
         "shipTo": None,
         "weight": None,
         "dimensions": None,
         "insuranceOptions": None,
         "advancedOptions": None,
-        "shipmentItems": None,
-        "labelData": s.label_data,
-        "formData": None,
     }
 
 
