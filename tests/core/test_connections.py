@@ -44,6 +44,15 @@ def credentials_for(provider: str, info: dict[str, Any]) -> tuple[int, str, conn
     return request.provider, request.region, request.credentials
 
 
+async def zoho_tokens(core: CoreHandle, sandboxes: Any) -> tuple[dict[str, Any], str, Any, Any, Any]:
+    """A fresh Zoho sandbox, a tenant connected to it, the token stub and the request for its token."""
+    info = sandboxes.fresh("zoho")
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "zoho", info)
+    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    return info, tenant, connection, core.stub(token_pb2_grpc.TokenServiceStub), request
+
+
 def last_request_id(admin_url: str) -> int:
     """The newest entry of a sandbox's request log, to read only what comes after it."""
     return max([0, *[r["id"] for r in httpx.get(f"{admin_url}/requests").json()["requests"]]])
@@ -132,11 +141,7 @@ async def test_another_tenants_connection_is_invisible(core: CoreHandle, sandbox
 
 
 async def test_two_hundred_callers_at_expiry_cause_exactly_one_refresh(core: CoreHandle, sandboxes: Any) -> None:
-    info = sandboxes.fresh("zoho")
-    tenant = await new_tenant(core)
-    connection = await connect(core, tenant, "zoho", info)
-    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
-    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    info, tenant, connection, tokens, request = await zoho_tokens(core, sandboxes)
     first = await tokens.GetAccessToken(request)
     await tokens.InvalidateAccessToken(
         token_pb2.InvalidateAccessTokenRequest(
@@ -204,11 +209,7 @@ async def test_bad_connection_requests_name_the_field_and_store_nothing(
 
 
 async def test_zoho_tokens_are_refreshed_at_fifty_five_minutes(core: CoreHandle, sandboxes: Any) -> None:
-    info = sandboxes.fresh("zoho")
-    tenant = await new_tenant(core)
-    connection = await connect(core, tenant, "zoho", info)
-    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
-    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+    *_, tokens, request = await zoho_tokens(core, sandboxes)
     first = await tokens.GetAccessToken(request)
     manager = core.core.tokens
     real = manager.clock
