@@ -21,12 +21,9 @@ from core.usage import UsageStats
 
 
 def budget_scope(record: ConnectionRecord, limit: RateLimit) -> str:
-    """Who the provider counts: a Zoho organisation, a ShipStation key, an Amazon seller, else the connection."""
-    account = {
-        "organization": record.params.get("organization_id"),
-        "api_key": record.params.get("api_key"),
-        "operation": record.params.get("selling_partner_id"),
-    }.get(limit.scope)
+    """Who the provider counts (``RateLimit.scope``): one Zoho organisation, one ShipStation key... else the
+    connection itself — also while the account is not known yet."""
+    account = record.params.get(limit.scope)
     return f"{record.provider}:{limit.scope}:{account or record.id}"
 
 

@@ -38,7 +38,7 @@ MAGENTO = Provider(
     token_lifetime=timedelta(hours=4),
     refresh_margin=timedelta(minutes=10),
     # Magento has no built-in API limit; be polite to the merchant's own server (configurable).
-    rate_limits=(RateLimit("api", limit=600, per=60, scope="account"),),
+    rate_limits=(RateLimit("api", limit=600, per=60, scope="connection"),),
     rate_headers=RateHeaders(),
     pagination=Pagination.SEARCH_CRITERIA,
     verify=VerifyCall("GET", "/orders", {"searchCriteria[pageSize]": "1"}),

@@ -60,7 +60,9 @@ class RateLimit:
     limit: float
     per: float
     scope: str
-    """What one budget is counted for: ``organization``, ``api_key``, ``operation``, ``account``."""
+    """Whom the provider counts: the connection parameter naming that account (``organization_id`` for Zoho,
+    ``api_key`` for ShipStation, ``selling_partner_id`` for Amazon — per bucket, i.e. per operation), or
+    ``connection`` when each connection is its own account."""
     burst: int | None = None
     """Token-bucket providers (Amazon): the provider's burst. Fixed-window providers: our small burst."""
     headroom: int = 0

@@ -38,7 +38,7 @@ SHIPROCKET = Provider(
     refresh_margin=timedelta(hours=1),
     refresh_after=timedelta(hours=23),
     # Shiprocket publishes no numbers; a conservative default, configurable per tenant.
-    rate_limits=(RateLimit("api", limit=120, per=60, scope="account"),),
+    rate_limits=(RateLimit("api", limit=120, per=60, scope="connection"),),
     rate_headers=RateHeaders(),
     pagination=Pagination.META_PAGINATION,
     verify=VerifyCall("GET", "/settings/company/pickup"),

@@ -47,7 +47,7 @@ ZOHO = Provider(
     token_path="/oauth/v2/token",
     token_lifetime=timedelta(hours=1),
     refresh_margin=timedelta(minutes=5),
-    rate_limits=(RateLimit("api", limit=100, per=60, scope="organization", window="fixed", burst=2, headroom=1),),
+    rate_limits=(RateLimit("api", limit=100, per=60, scope="organization_id", window="fixed", burst=2, headroom=1),),
     rate_headers=RateHeaders(),
     pagination=Pagination.PAGE_CONTEXT,
     verify=VerifyCall("GET", "/inventory/v1/organizations"),
