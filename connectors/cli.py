@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _simulators(settings: Settings, only: str | None) -> list[Any]:
+def _simulators(only: str | None) -> list[Any]:
     from sandbox import registry
 
     return [registry.load(name)() for name in registry.names(only)]
@@ -110,9 +110,10 @@ def _planned_ports(settings: Settings, sims: list[Any], ephemeral: bool) -> dict
 
 
 def _sandbox_info(settings: Settings, args: argparse.Namespace) -> int:
-    sims = _simulators(settings, args.only)
-    for sim, (_, ports) in zip(sims, _planned_ports(settings, sims, False).items(), strict=True):
-        sim.bind(ports, settings.sandbox_host)
+    sims = _simulators(args.only)
+    ports = _planned_ports(settings, sims, False)
+    for sim in sims:
+        sim.bind(ports[sim.name], settings.sandbox_host)
     info = {sim.name: sim.info() for sim in sims}
     if args.json:
         print(json.dumps(info, indent=2))
@@ -124,7 +125,7 @@ def _sandbox_info(settings: Settings, args: argparse.Namespace) -> int:
 async def _sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
     from sandbox.kit.server import SandboxServer
 
-    sims = _simulators(settings, args.only)
+    sims = _simulators(args.only)
     server = SandboxServer(sims, settings.sandbox_host)
     try:
         await server.start(_planned_ports(settings, sims, args.ephemeral))

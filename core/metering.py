@@ -50,8 +50,8 @@ def policy(limit: RateLimit, time_scale: float = 1.0) -> Policy:
 
 def daily_capacity(provider: str) -> float:
     """Units a connection may take in a day at the catalogue's main limit (for "budget used today")."""
-    limits = providers.get(provider).rate_limits
-    main = next((rl for rl in limits if rl.bucket == "api"), limits[0])
+    rate_limits = providers.get(provider).rate_limits
+    main = next((rl for rl in rate_limits if rl.bucket == "api"), rate_limits[0])
     return main.limit * 86400 / main.per
 
 
@@ -61,7 +61,7 @@ class Metering:
 
     @staticmethod
     def limit(record: ConnectionRecord, bucket: str) -> RateLimit:
-        limits = {rl.bucket: rl for rl in providers.get(record.provider).rate_limits}
+        limits = providers.get(record.provider).limits
         limit = limits.get(bucket or "api")
         if limit is None:
             raise InvalidArgument.one("bucket", f"{record.provider} has buckets {', '.join(limits)}, not {bucket!r}")

@@ -26,7 +26,6 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-
 class Base(DeclarativeBase):
     pass
 

@@ -46,7 +46,7 @@ def override_limits(spec: str) -> None:
         raise ValueError(f"CONNECTORS_RATE_LIMITS is not JSON: {exc}") from None
     for name, buckets in wanted.items():
         provider = get(name)
-        limits = {rl.bucket: rl for rl in provider.rate_limits}
+        limits = dict(provider.limits)
         for bucket, fields in buckets.items():
             if bucket not in limits:
                 raise ValueError(f"CONNECTORS_RATE_LIMITS: {name} has buckets {', '.join(limits)}, not {bucket!r}")

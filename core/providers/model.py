@@ -7,6 +7,7 @@ between providers is a value here, not code. Sandbox hosts are listeners of our 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -123,6 +124,11 @@ class Provider:
     products: dict[str, str] = field(default_factory=dict)
     """Path prefixes of products sharing this provider's auth (Zoho: inventory, books)."""
     notes: str = ""
+
+    @functools.cached_property
+    def limits(self) -> dict[str, RateLimit]:
+        """The rate limits by bucket."""
+        return {rl.bucket: rl for rl in self.rate_limits}
 
     def validate(self) -> None:
         """Refuse an incomplete entry at load time, naming the provider and the field."""
