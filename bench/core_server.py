@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from connector.v1 import common_pb2, connection_pb2, connection_pb2_grpc, tenant_pb2, tenant_pb2_grpc
+from connector.v1 import common_pb2, connection_pb2, connection_pb2_grpc, tenant_pb2, tenant_pb2_grpc, token_pb2
 from connectors.core_client import Authed
 from connectors.settings import Settings
 from core.server import start
@@ -27,10 +27,18 @@ TOKEN = "b" * 32
 
 
 async def _echo_server() -> tuple[grpc.aio.Server, int]:
-    def echo(request: bytes, context: Any) -> bytes:
+    """The baseline: a grpc.aio service that answers each call with its own request message and does nothing
+    else (no interceptor, no lookup), so the core's ratio to it is the price of the core's own work."""
+
+    async def echo(request: token_pb2.GetAccessTokenRequest, context: Any) -> token_pb2.GetAccessTokenRequest:
         return request
 
-    handler = grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)})
+    method = grpc.unary_unary_rpc_method_handler(
+        echo,
+        request_deserializer=token_pb2.GetAccessTokenRequest.FromString,
+        response_serializer=token_pb2.GetAccessTokenRequest.SerializeToString,
+    )
+    handler = grpc.method_handlers_generic_handler("bench.Echo", {"Echo": method})
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")

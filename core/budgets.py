@@ -12,7 +12,7 @@ One Lua script does each decision atomically on Redis' own clock, so any number 
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import math
 from dataclasses import dataclass
 from enum import IntEnum
@@ -20,6 +20,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
+
+from core.redis_wire import RedisWire
 
 PREFIX = "connectors:budget:"
 
@@ -84,7 +86,8 @@ end
 return {1, tostring(wait), tostring(after)}
 """
 
-# KEYS[1] bucket hash. ARGV: rate/s, burst, blocked_for (s or -1), remaining (or -1)
+# KEYS[1] bucket hash, KEYS[2] (optional) a hash counting calls and failures. ARGV: rate/s, burst,
+# blocked_for (s or -1), remaining (or -1), failed (0 or 1)
 _REPORT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
@@ -100,79 +103,40 @@ if blocked_for >= 0 then
 end
 redis.call('HSET', KEYS[1], 'level', level, 'ts', now)
 redis.call('EXPIRE', KEYS[1], 86400)
+if KEYS[2] then
+  redis.call('HINCRBY', KEYS[2], 'calls', 1)
+  if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[2], 'failures', 1) end
+  redis.call('EXPIRE', KEYS[2], 10800)
+end
 return tostring(level)
 """
 
 
-class _Pipelined:
-    """Runs a Lua script for every caller, sending all calls made in one event-loop turn as one pipeline:
-    one write and one read for many decisions, each still atomic and in arrival order."""
+class _Script:
+    """A Lua script run by EVALSHA over the budgets' own connection, loaded again should Redis have forgotten
+    it (a restart, SCRIPT FLUSH): NOSCRIPT means it did not run, so the one resend is safe."""
 
-    def __init__(self, redis: Redis, source: str) -> None:
-        self.redis = redis
-        self.script = redis.register_script(source)
-        self._queue: list[tuple[list[str], list[Any], asyncio.Future[Any]]] = []
+    def __init__(self, wire: RedisWire, source: str) -> None:
+        self.wire, self.source = wire, source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
 
     async def __call__(self, keys: list[str], args: list[Any]) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append((keys, args, future))
-        if len(self._queue) == 1:
-            asyncio.get_running_loop().call_soon(self._flush_soon)
-        return await future
-
-    def _flush_soon(self) -> None:
-        batch, self._queue = self._queue, []
-        task = asyncio.ensure_future(self._run(batch))
-        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
-
-    async def _run(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> None:
         try:
-            results = await self._send(batch)
-        except Exception as exc:
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, _, future), result in zip(batch, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-
-    async def _send(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> list[Any]:
-        results: list[Any] = [None] * len(batch)
-        pending = list(range(len(batch)))
-        for attempt in range(2):
-            answers: list[Any]
-            if len(pending) == 1:  # the usual case: a plain call costs less than a pipeline of one
-                keys, args, _ = batch[pending[0]]
-                try:
-                    answers = [await self.redis.evalsha(self.script.sha, len(keys), *keys, *args)]
-                except NoScriptError as exc:
-                    answers = [exc]
-            else:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for i in pending:
-                        keys, args, _ = batch[i]
-                        pipe.evalsha(self.script.sha, len(keys), *keys, *args)
-                    answers = await pipe.execute(raise_on_error=False)
-            for i, answer in zip(pending, answers, strict=True):
-                results[i] = answer
-            # Only calls Redis refused for want of the script are resent: the others already took effect.
-            pending = [i for i in pending if isinstance(results[i], NoScriptError)]
-            if not pending or attempt == 1:
-                break
-            await self.redis.script_load(self.script.script)  # Redis restarted or its scripts were flushed
-        return results
+            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.wire.call("SCRIPT", "LOAD", self.source)
+            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
 
 
 class Budgets:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._acquire = _Pipelined(redis, _ACQUIRE)
-        self._report = _Pipelined(redis, _REPORT)
+        self.wire = RedisWire(redis)
+        self._acquire = _Script(self.wire, _ACQUIRE)
+        self._report = _Script(self.wire, _REPORT)
+
+    async def close(self) -> None:
+        await self.wire.close()
 
     @staticmethod
     def key(scope: str, bucket: str) -> str:
@@ -209,14 +173,16 @@ class Budgets:
         status: int,
         retry_after: float | None = None,
         remaining: float | None = None,
+        count_into: str | None = None,
     ) -> float:
-        """Correct the bucket from a provider's answer; returns the level now."""
+        """Correct the bucket from a provider's answer; returns the level now. ``count_into``: a Redis hash
+        that also counts the call (and the failure, for a status of 400 or more), in the same atomic step."""
         blocked = -1.0
         if status == 429:
             blocked = retry_after if retry_after is not None else policy.per
         level = await self._report(
-            [self.key(scope, bucket)],
-            [policy.per_second, policy.burst, blocked, -1 if remaining is None else remaining],
+            [self.key(scope, bucket), *([count_into] if count_into else [])],
+            [policy.per_second, policy.burst, blocked, -1 if remaining is None else remaining, int(status >= 400)],
         )
         return float(level)
 

@@ -10,6 +10,7 @@ of the provider account it counts against, and reports the answer back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 
 from core import providers
@@ -32,6 +33,7 @@ JITTER = 0.1
 busy event loop). The provider counts arrivals, we count grants: the headroom must cover the difference."""
 
 
+@functools.lru_cache(maxsize=256)
 def policy(limit: RateLimit, time_scale: float = 1.0) -> Policy:
     """The bucket that keeps us inside the provider's limit; ``time_scale`` follows a compressed clock.
 
@@ -108,7 +110,6 @@ class Metering:
 
     async def report(self, record: ConnectionRecord, bucket: str, status: int, headers: dict[str, str]) -> float:
         limit = self.limit(record, bucket)
-        await self.usage.answered(str(record.id), status)
         names = providers.get(record.provider).rate_headers
         remaining = retry_after_from(headers, (names.remaining,))
         retry = retry_after_from(headers, (names.retry_after, names.reset))
@@ -119,4 +120,5 @@ class Metering:
             status=status,
             retry_after=retry,
             remaining=remaining,
+            count_into=self.usage.calls_key(str(record.id)),
         )

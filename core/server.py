@@ -74,7 +74,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     await changes.start()
     connections = Connections(sessions, vault, tenants, settings, changes)
     usage = UsageStats(redis)
-    metering = Metering(Budgets(redis), usage, settings.budget_time_scale)
+    budgets = Budgets(redis)
+    metering = Metering(budgets, usage, settings.budget_time_scale)
     token_manager = TokenManager(connections, redis, http, metering=metering)
 
     server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
@@ -106,7 +107,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     await server.start()
     for name in [*services, ""]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Core(server, port, health_servicer, token_manager, [changes.stop, http.aclose, redis.aclose, engine.dispose])
+    closers = [changes.stop, budgets.close, http.aclose, redis.aclose, engine.dispose]
+    return Core(server, port, health_servicer, token_manager, closers)
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:

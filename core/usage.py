@@ -3,6 +3,8 @@ share of provider calls that failed over the last two hours (as workers report t
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,13 +24,19 @@ class Usage:
         return self.failures / self.calls if self.calls else 0.0
 
 
+@functools.lru_cache(maxsize=2)
+def _day_of(epoch_day: int) -> str:
+    return datetime.fromtimestamp(epoch_day * 86400, UTC).strftime("%Y%m%d")
+
+
+def _today() -> str:
+    """Today's UTC date as YYYYMMDD (asked on every budget grant, so formatted once a day)."""
+    return _day_of(int(time.time() // 86400))
+
+
 class UsageStats:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-
-    @staticmethod
-    def _day(now: datetime) -> str:
-        return now.strftime("%Y%m%d")
 
     @staticmethod
     def _hour(now: datetime) -> str:
@@ -36,24 +44,22 @@ class UsageStats:
 
     def units_key(self, connection_id: str) -> str:
         """Where the budget counts units granted today (``Budgets.acquire(count_into=...)``)."""
-        return f"{PREFIX}{connection_id}:units:{self._day(datetime.now(UTC))}"
+        return f"{PREFIX}{connection_id}:units:{_today()}"
 
-    async def answered(self, connection_id: str, status: int) -> None:
-        key = f"{PREFIX}{connection_id}:calls:{self._hour(datetime.now(UTC))}"
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, "calls", 1)
-            if status >= 400:
-                pipe.hincrby(key, "failures", 1)
-            pipe.expire(key, 3 * 3600)
-            await pipe.execute()
+    def calls_key(self, connection_id: str) -> str:
+        """Where the budget counts this hour's answered calls and failures (``Budgets.report(count_into=...)``)."""
+        return self._calls_key(connection_id, datetime.now(UTC))
+
+    @classmethod
+    def _calls_key(cls, connection_id: str, hour: datetime) -> str:
+        return f"{PREFIX}{connection_id}:calls:{cls._hour(hour)}"
 
     async def usage(self, connection_id: str) -> Usage:
         now = datetime.now(UTC)
-        hours = [self._hour(now), self._hour(now - timedelta(hours=1))]
         units = await self.redis.get(self.units_key(connection_id))
         calls = failures = 0
-        for hour in hours:
-            counts = await self.redis.hgetall(f"{PREFIX}{connection_id}:calls:{hour}")
+        for hour in (now, now - timedelta(hours=1)):
+            counts = await self.redis.hgetall(self._calls_key(connection_id, hour))
             calls += int(counts.get(b"calls", 0))
             failures += int(counts.get(b"failures", 0))
         return Usage(int(units or 0), calls, failures)

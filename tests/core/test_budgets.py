@@ -17,7 +17,9 @@ from core.budgets import Budgets, Policy, Priority, retry_after_from
 async def budgets() -> AsyncIterator[tuple[Budgets, str]]:
     redis = Redis.from_url(Settings.from_env().redis_url)
     scope = f"test-{uuid.uuid4().hex}"
-    yield Budgets(redis), scope
+    budgets = Budgets(redis)
+    yield budgets, scope
+    await budgets.close()
     keys = [k async for k in redis.scan_iter(match=f"*{scope}*")]
     if keys:
         await redis.delete(*keys)

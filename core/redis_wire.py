@@ -1,0 +1,142 @@
+"""One pipelined connection to Redis for the budgets' hot path, speaking RESP through hiredis' own parser.
+
+Every acquire and report is one EVALSHA; redis-py spends several times the script's own cost per command
+on its pool, retry and parser layers (``make bench``). Here a command is packed and written at once, and
+replies are matched to callers in order, as Redis guarantees, so any number of calls share one socket with
+no lock. Everything else in the core goes through redis-py.
+
+- The connection is opened on first use from the same settings as the redis-py client (host or unix socket,
+  db, username and password, TLS) and opened again after it is lost; calls in flight then fail with
+  ``ConnectionError`` — the caller never learns twice whether its script ran.
+- A call unanswered for ``timeout`` seconds aborts the connection, failing every call on it.
+- Error replies raise redis-py's exceptions (``NoScriptError`` for NOSCRIPT, else ``ResponseError``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ssl
+import time
+from typing import Any
+
+import hiredis
+from redis.asyncio import Redis
+from redis.asyncio.connection import SSLConnection
+from redis.exceptions import ConnectionError, NoScriptError, ResponseError
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.reader = hiredis.Reader()
+        self.waiting: collections.deque[tuple[float, asyncio.Future[Any]]] = collections.deque()
+        self.transport: asyncio.Transport | None = None
+        self.lost: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        while (reply := self.reader.gets()) is not False:
+            _, future = self.waiting.popleft()
+            if future.done():  # its caller gave up (a deadline); the reply is still consumed in order
+                continue
+            if isinstance(reply, hiredis.ReplyError):
+                message = str(reply)
+                future.set_exception(
+                    NoScriptError(message) if message.startswith("NOSCRIPT") else ResponseError(message)
+                )
+            else:
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = exc or ConnectionError("Redis closed the connection")
+        while self.waiting:
+            _, future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(ConnectionError(f"lost the connection to Redis: {self.lost}"))
+
+    def send(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        assert self.transport is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.transport.write(hiredis.pack_command(args))
+        self.waiting.append((time.monotonic(), future))
+        return future
+
+
+class RedisWire:
+    def __init__(self, redis: Redis, timeout: float = 5.0) -> None:
+        self.settings: dict[str, Any] = dict(redis.connection_pool.connection_kwargs)
+        self.tls = issubclass(redis.connection_pool.connection_class, SSLConnection)
+        self.timeout = timeout
+        self._protocol: _Protocol | None = None
+        self._connecting: asyncio.Future[_Protocol] | None = None
+        self._watch: asyncio.TimerHandle | None = None
+
+    async def call(self, *args: Any) -> Any:
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None:
+            protocol = await self._connect()
+        future = protocol.send(args)
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().call_later(self.timeout / 2, self._check)
+        return await future
+
+    def _check(self) -> None:
+        """Abort the connection if its oldest call has waited longer than the timeout."""
+        self._watch = None
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None or not protocol.waiting:
+            return
+        sent, _ = protocol.waiting[0]
+        if time.monotonic() - sent > self.timeout:
+            protocol.connection_lost(TimeoutError(f"no reply from Redis in {self.timeout:.0f} s"))
+            assert protocol.transport is not None
+            protocol.transport.abort()
+            return
+        self._watch = asyncio.get_running_loop().call_later(self.timeout / 2, self._check)
+
+    async def _connect(self) -> _Protocol:
+        if self._connecting is None:
+            self._connecting = asyncio.ensure_future(self._open())
+        connecting = self._connecting
+        try:
+            protocol = await asyncio.shield(connecting)
+        finally:
+            if self._connecting is connecting and connecting.done():
+                self._connecting = None
+        self._protocol = protocol
+        return protocol
+
+    async def _open(self) -> _Protocol:
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        try:
+            if s.get("path"):
+                _, protocol = await asyncio.wait_for(loop.create_unix_connection(_Protocol, s["path"]), self.timeout)
+            else:
+                tls = ssl.create_default_context() if self.tls else None
+                _, protocol = await asyncio.wait_for(
+                    loop.create_connection(_Protocol, s.get("host", "localhost"), s.get("port", 6379), ssl=tls),
+                    self.timeout,
+                )
+        except (OSError, TimeoutError) as exc:
+            raise ConnectionError(f"cannot reach Redis: {exc}") from exc
+        setup: list[asyncio.Future[Any]] = []
+        if s.get("password"):
+            auth = ("AUTH", s["username"], s["password"]) if s.get("username") else ("AUTH", s["password"])
+            setup.append(protocol.send(auth))
+        if s.get("db"):
+            setup.append(protocol.send(("SELECT", s["db"])))
+        await asyncio.wait_for(asyncio.gather(*setup), self.timeout)
+        return protocol
+
+    async def close(self) -> None:
+        if self._watch:
+            self._watch.cancel()
+            self._watch = None
+        if self._protocol and self._protocol.transport:
+            self._protocol.transport.close()
+        self._protocol = None
