@@ -68,6 +68,15 @@ def _json(response: httpx.Response) -> Any:
         raise Unavailable(f"unreadable answer ({response.status_code}) from {response.url}") from exc
 
 
+def _rotated(body: dict[str, Any], secrets: Secrets) -> dict[str, str]:
+    """An OAuth refresh answer may carry a new refresh token (RFC 6749 section 6); when it does, the presented
+    one may already be revoked, so the new one must replace it."""
+    new = body.get("refresh_token")
+    if isinstance(new, str) and new and new != _reveal(secrets, "refresh_token"):
+        return {"refresh_token": new}
+    return {}
+
+
 async def _zoho(provider: Provider, record: ConnectionRecord, secrets: Secrets, http: httpx.AsyncClient) -> Exchanged:
     url = f"{record.auth_base_url}{provider.token_path}"
     body = _json(
@@ -95,7 +104,8 @@ async def _zoho(provider: Provider, record: ConnectionRecord, secrets: Secrets, 
     if not record.params.get("organization_id"):
         routing["params"] = {**record.params, "organization_id": await _zoho_organization(record, routing, token, http)}
         calls = 1
-    return Exchanged(token, float(body.get("expires_in", 3600)), routing=routing, api_calls=calls)
+    expires_in = float(body.get("expires_in", 3600))
+    return Exchanged(token, expires_in, rotated=_rotated(body, secrets), routing=routing, api_calls=calls)
 
 
 async def _zoho_organization(
@@ -177,7 +187,7 @@ async def _lwa(provider: Provider, record: ConnectionRecord, secrets: Secrets, h
     if "access_token" not in body:
         reason = body.get("error_description") or body.get("error") or response.status_code
         raise Rejected(f"Amazon refused the refresh token: {reason}")
-    return Exchanged(str(body["access_token"]), float(body.get("expires_in", 3600)))
+    return Exchanged(str(body["access_token"]), float(body.get("expires_in", 3600)), rotated=_rotated(body, secrets))
 
 
 EXCHANGES: dict[AuthScheme, Exchange] = {

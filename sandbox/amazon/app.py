@@ -225,7 +225,14 @@ class AmazonApi:
             if self.sim.listener_of(request) != "lwa":
                 raise not_found()
             form = lwa.read_form(await request.body(), request.headers.get("content-type", ""))
-            answer = lwa.exchange(form, self.sim.apps, self.sim.tokens, self.sim.consents, self.sim.clock.time())
+            answer = lwa.exchange(
+                form,
+                self.sim.apps,
+                self.sim.tokens,
+                self.sim.consents,
+                self.sim.clock.time(),
+                rotate=self.sim.rotate_refresh_tokens,
+            )
             access = self.sim.tokens.get(answer["access_token"])
             if access is not None and access.kind == "access":
                 set_account(request, access.account)

@@ -88,8 +88,10 @@ def exchange(
     tokens: TokenStore,
     consents: dict[str, Consent],
     now: float,
+    rotate: bool = False,
 ) -> dict[str, Any]:
-    """Answer one token request, or raise the LWA error for it."""
+    """Answer one token request, or raise the LWA error for it. ``rotate``: a refresh grant also replaces the
+    refresh token, revoking the one presented (as OAuth servers that rotate refresh tokens do)."""
     grant = form.get("grant_type")
     if not grant:
         raise lwa_missing("grant_type")
@@ -107,9 +109,13 @@ def exchange(
         if not isinstance(found, Token) or found.data.get("client_id") != app.client_id:
             raise lwa_invalid_grant("refresh_token")
         access = _access(tokens, found.account, app)
+        refresh = found
+        if rotate:
+            tokens.revoke(found.value)
+            refresh = issue_refresh_token(tokens, found.account, app.client_id)
         return {
             "access_token": access.value,
-            "refresh_token": found.value,
+            "refresh_token": refresh.value,
             "token_type": "bearer",
             "expires_in": ACCESS_TTL,
         }

@@ -6,6 +6,7 @@ Listeners: ``lwa`` (api.amazon.com), ``api:eu`` (sellingpartnerapi-eu, which ser
     POST /consent                     a seller's consent → ``spapi_oauth_code`` for the code grant
     POST /orders/{order_id}/status    move an order to a status (``{"status": "Shipped"}``)
     GET/POST /sandbox                 static-sandbox mode switch (``{"enabled": true}``)
+    GET/POST /lwa                     LWA behaviour (``{"rotate_refresh_tokens": true}``)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class AmazonSimulator(Simulator):
         self.plans = UsagePlans(self.clock)
         self.codec = TokenCodec()
         self.static_sandbox = False
+        self.rotate_refresh_tokens = False
         self.order_ids: set[str] = set()
         self.item_ids: set[str] = set()
 
@@ -233,8 +235,15 @@ class AmazonSimulator(Simulator):
                 self.static_sandbox = bool(body.get("enabled", True))
             return JSONResponse({"static_sandbox": self.static_sandbox})
 
+        async def lwa_behaviour(request: Request) -> Response:
+            if request.method == "POST":
+                body = await admin_json(request)
+                self.rotate_refresh_tokens = bool(body.get("rotate_refresh_tokens", self.rotate_refresh_tokens))
+            return JSONResponse({"rotate_refresh_tokens": self.rotate_refresh_tokens})
+
         return [
             Route("/consent", consent, methods=["POST"]),
+            Route("/lwa", lwa_behaviour, methods=["GET", "POST"]),
             Route("/orders/{order_id}/status", order_status, methods=["POST"]),
             Route("/sandbox", static_switch, methods=["GET", "POST"]),
         ]

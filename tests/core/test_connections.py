@@ -116,6 +116,52 @@ async def test_secrets_never_come_back_and_are_never_stored_in_plain_text(
     assert info["demo"]["password"] not in str(rows)
 
 
+async def test_a_rotated_refresh_token_is_stored_and_used_for_the_next_refresh(
+    core: CoreHandle, sandboxes: Any, database_url: str
+) -> None:
+    info = sandboxes.fresh("amazon")
+    admin, original = info["admin_url"], info["demo"]["refresh_token"]
+    assert httpx.post(f"{admin}/lwa", json={"rotate_refresh_tokens": True}).json()["rotate_refresh_tokens"]
+    tenant = await new_tenant(core)
+    connection = await connect(core, tenant, "amazon", info)
+    tokens = core.stub(token_pb2_grpc.TokenServiceStub)
+    request = token_pb2.GetAccessTokenRequest(tenant_id=tenant, connection_id=connection.connection_id)
+
+    async def stored_refresh_token() -> bytes:
+        engine = create_async_engine(database_url)
+        async with engine.connect() as conn:
+            blob = await conn.execute(
+                text("SELECT ciphertext FROM connection_secrets WHERE connection_id = :c AND field = 'refresh_token'"),
+                {"c": connection.connection_id},
+            )
+            value = bytes(blob.scalar_one())
+        await engine.dispose()
+        return value
+
+    before = await stored_refresh_token()
+    for _ in range(3):  # each refresh revokes the token it presents: only a stored rotation keeps this working
+        answer = await tokens.GetAccessToken(request)
+        await tokens.InvalidateAccessToken(
+            token_pb2.InvalidateAccessTokenRequest(
+                tenant_id=tenant, connection_id=connection.connection_id, rejected_token=answer.header_value
+            )
+        )
+    assert (await tokens.GetAccessToken(request)).header_value
+    assert await stored_refresh_token() != before
+    refreshes = httpx.get(f"{admin}/requests", params={"path": "/auth/o2/token"}).json()["requests"]
+    assert len(refreshes) >= 4 and all(r["status"] == 200 for r in refreshes)
+    original_state = httpx.post(
+        info["lwa_url"],
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": original,
+            "client_id": info["demo"]["client_id"],
+            "client_secret": info["demo"]["client_secret"],
+        },
+    )
+    assert original_state.status_code == 400 and original_state.json()["error"] == "invalid_grant"
+
+
 async def test_another_tenants_connection_is_invisible(core: CoreHandle, sandboxes: Any) -> None:
     info = sandboxes.fresh("shipstation")
     a, b = await new_tenant(core), await new_tenant(core)
