@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.settings import Settings
-from core import credentials, providers
+from core import credentials, providers, webhooks
 from core.changes import ChangeFeed
 from core.errors import InvalidArgument, NotFound
 from core.providers.model import Environment
@@ -26,6 +27,9 @@ from tenants.db import tenant_session
 from tenants.models import Connection, ConnectionSecret
 
 ACCESS_TOKEN = "access_token"
+WEBHOOK_SECRET = "webhook_secret"
+INTERNAL_FIELDS = (ACCESS_TOKEN, WEBHOOK_SECRET)
+"""Sealed fields the core keeps itself (not the merchant's credentials; kept when those change)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def _record(row: Connection, fields: list[str]) -> ConnectionRecord:
         row.last_error,
         row.created_at,
         row.updated_at,
-        tuple(sorted(f for f in fields if f != ACCESS_TOKEN)) + tuple(sorted(k for k in (row.params or {}))),
+        tuple(sorted(f for f in fields if f not in INTERNAL_FIELDS)) + tuple(sorted(k for k in (row.params or {}))),
     )
 
 
@@ -187,7 +191,11 @@ class Connections:
                 require_store_url=current.environment == Environment.PRODUCTION.value,
             )
             key = await self.tenants.data_key(session, tenant_id)
-            await session.execute(delete(ConnectionSecret).where(ConnectionSecret.connection_id == connection_id))
+            await session.execute(
+                delete(ConnectionSecret).where(
+                    ConnectionSecret.connection_id == connection_id, ConnectionSecret.field != WEBHOOK_SECRET
+                )
+            )
             for name, value in parsed.secrets.items():
                 blob = self.vault.encrypt(key, str(tenant_id), str(connection_id), name, Secret(value))
                 session.add(
@@ -209,6 +217,36 @@ class Connections:
             record = await self._get(session, connection_id)
         await self._changed(connection_id)
         return record
+
+    async def tenant_of(self, connection_id: uuid.UUID) -> uuid.UUID:
+        """The tenant a connection belongs to, for callers that know only the connection (webhooks)."""
+        async with self.sessions() as session:
+            tenant = (
+                await session.execute(text("SELECT connection_tenant(:c)"), {"c": connection_id})
+            ).scalar_one_or_none()
+        if tenant is None:
+            raise NotFound(f"connection {connection_id} does not exist")
+        return uuid.UUID(str(tenant))
+
+    async def webhook_secret(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> tuple[ConnectionRecord, Secret]:
+        """The connection's webhook secret, made on first use (connections made before webhooks had none)."""
+        record, opened = await self.secrets(tenant_id, connection_id)
+        if WEBHOOK_SECRET in opened:
+            return record, opened[WEBHOOK_SECRET]
+        value = Secret(webhooks.new_secret())
+        async with tenant_session(self.sessions, tenant_id) as session:
+            key = await self.tenants.data_key(session, tenant_id)
+            blob = self.vault.encrypt(key, str(tenant_id), str(connection_id), WEBHOOK_SECRET, value)
+            inserted = await session.execute(
+                insert(ConnectionSecret)
+                .values(tenant_id=tenant_id, connection_id=connection_id, field=WEBHOOK_SECRET, ciphertext=blob)
+                .on_conflict_do_nothing()
+                .returning(ConnectionSecret.field)
+            )
+            made = inserted.scalar_one_or_none() is not None
+        if made:
+            return record, value
+        return await self.webhook_secret(tenant_id, connection_id)  # another caller made it first: theirs wins
 
     async def secrets(
         self, tenant_id: uuid.UUID, connection_id: uuid.UUID

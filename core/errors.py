@@ -6,6 +6,8 @@ CoreError                       -- base; ``code`` is the gRPC status code
 ├── AlreadyExists               -- ALREADY_EXISTS
 ├── Unauthenticated             -- UNAUTHENTICATED (no or unknown service token)
 ├── NeedsReauth                 -- FAILED_PRECONDITION: the provider refused our stored credential
+├── WebhookRefused              -- PERMISSION_DENIED: a webhook without the connection's signature or token
+├── NoWebhooks                  -- FAILED_PRECONDITION: the provider sends no webhooks (we poll it)
 ├── BudgetExhausted             -- RESOURCE_EXHAUSTED with a RetryInfo delay
 └── ProviderUnavailable         -- UNAVAILABLE: the provider did not answer usably; retry later
 """
@@ -95,6 +97,16 @@ class NeedsReauth(CoreError):
 class ProviderUnavailable(CoreError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = "PROVIDER_UNAVAILABLE"
+
+
+class WebhookRefused(CoreError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "WEBHOOK_REFUSED"
+
+
+class NoWebhooks(CoreError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    reason = "NO_WEBHOOKS"
 
 
 class BudgetExhausted(CoreError):

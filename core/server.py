@@ -22,6 +22,8 @@ from connector.v1 import (
     tenant_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
+    webhook_pb2,
+    webhook_pb2_grpc,
 )
 from connectors.settings import Settings
 from core import providers
@@ -36,6 +38,7 @@ from core.services.budgets import BudgetService
 from core.services.connections import ConnectionService
 from core.services.tenants import TenantService
 from core.services.tokens import TokenService
+from core.services.webhooks import WebhookService
 from core.tenancy import Tenants
 from core.tokens.manager import TokenManager
 from core.usage import UsageStats
@@ -91,6 +94,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     )
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
     budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, metering), server)
+    webhook_pb2_grpc.add_WebhookServiceServicer_to_server(WebhookService(connections), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
@@ -98,6 +102,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
         connection_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name,
         token_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name,
         budget_pb2.DESCRIPTOR.services_by_name["BudgetService"].full_name,
+        webhook_pb2.DESCRIPTOR.services_by_name["WebhookService"].full_name,
     ]
     names = [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)

@@ -59,7 +59,7 @@ class UsageStats:
         units = await self.redis.get(self.units_key(connection_id))
         calls = failures = 0
         for hour in (now, now - timedelta(hours=1)):
-            counts = await self.redis.hgetall(self._calls_key(connection_id, hour))
+            counts: dict[bytes, bytes] = await self.redis.hgetall(self._calls_key(connection_id, hour))  # type: ignore[misc]
             calls += int(counts.get(b"calls", 0))
             failures += int(counts.get(b"failures", 0))
         return Usage(int(units or 0), calls, failures)

@@ -117,6 +117,8 @@ class Provider:
     pagination: Pagination
     verify: VerifyCall
     webhook_auth: WebhookAuth
+    webhook_header: str | None = None
+    """The header carrying the webhook signature (HMAC) or token (static header), lower case."""
     refresh_after: timedelta | None = None
     """Refresh a token older than this even if it lives longer (Shiprocket: 23 h of a 240 h JWT)."""
     required_params: tuple[str, ...] = ()
@@ -148,6 +150,9 @@ class Provider:
             raise ValueError(f"{where}: {self.auth} needs token_path and token_lifetime")
         if self.token_lifetime is not None and self.refresh_margin >= self.token_lifetime:
             raise ValueError(f"{where}: refresh_margin must be shorter than token_lifetime")
+        needs_header = self.webhook_auth in (WebhookAuth.HMAC_SHA256, WebhookAuth.STATIC_HEADER)
+        if needs_header != bool(self.webhook_header):
+            raise ValueError(f"{where}: webhook_header is required exactly when webhook_auth sends one")
         for template in [h.api for envs in self.regions.values() for h in envs.values()]:
             unknown = set(re.findall(r"{(\w+)}", template)) - {"store_url"}
             if unknown:

@@ -43,4 +43,5 @@ SHIPROCKET = Provider(
     pagination=Pagination.META_PAGINATION,
     verify=VerifyCall("GET", "/settings/company/pickup"),
     webhook_auth=WebhookAuth.STATIC_HEADER,
+    webhook_header="x-api-key",
 )

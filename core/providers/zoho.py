@@ -52,6 +52,7 @@ ZOHO = Provider(
     pagination=Pagination.PAGE_CONTEXT,
     verify=VerifyCall("GET", "/inventory/v1/organizations"),
     webhook_auth=WebhookAuth.HMAC_SHA256,
+    webhook_header="x-zoho-webhook-signature",
     required_params=("organization_id",),
     products={"inventory": "/inventory/v1", "books": "/books/v3"},
     notes="The api_domain and accounts-server Zoho returns with a grant win over these defaults.",

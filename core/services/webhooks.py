@@ -1,0 +1,79 @@
+"""WebhookService: the setup a merchant copies to the provider, and verification for the portal's ingress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from connector.v1 import webhook_pb2 as pb
+from connector.v1 import webhook_pb2_grpc
+from core import providers, webhooks
+from core.changes import LocalCache
+from core.connections import ConnectionRecord, Connections
+from core.errors import NotFound, NoWebhooks, WebhookRefused
+from core.providers.model import WebhookAuth
+from core.services import convert
+from core.services.rpc import rpc
+from core.tenancy import parse_id
+from core.vault import Secret
+
+SCHEMES = {
+    WebhookAuth.HMAC_SHA256: pb.WEBHOOK_SCHEME_HMAC_SHA256,
+    WebhookAuth.STATIC_HEADER: pb.WEBHOOK_SCHEME_STATIC_HEADER,
+    WebhookAuth.URL_SECRET: pb.WEBHOOK_SCHEME_URL_SECRET,
+}
+
+
+class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
+    def __init__(self, connections: Connections) -> None:
+        self.connections = connections
+        # Webhooks arrive in bursts (a remittance batch, a storm of retries): one database read per
+        # connection every few seconds; every replica drops an entry as soon as its connection changes.
+        self._known: LocalCache[tuple[ConnectionRecord, Secret]] = (
+            connections.changes.cache(5.0) if connections.changes else LocalCache(0.0)
+        )
+
+    async def _secret(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> tuple[ConnectionRecord, Secret]:
+        known = await self._known.get_or_load(
+            (tenant_id, connection_id), lambda: self.connections.webhook_secret(tenant_id, connection_id)
+        )
+        assert known is not None  # webhook_secret raises NotFound rather than answer None
+        return known
+
+    @rpc
+    async def GetWebhookSetup(self, request: pb.GetWebhookSetupRequest, context: Any) -> pb.GetWebhookSetupResponse:
+        tenant_id, connection_id = convert.connection_ref(request)
+        record = await self.connections.get(tenant_id, connection_id)
+        provider = providers.get(record.provider)
+        if provider.webhook_auth not in SCHEMES:
+            raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
+        _, secret = await self._secret(tenant_id, connection_id)
+        path = f"/hooks/{record.provider}/{record.id}"
+        if provider.webhook_auth is WebhookAuth.URL_SECRET:
+            path += f"/{secret.reveal()}"
+        return pb.GetWebhookSetupResponse(
+            path=path,
+            scheme=SCHEMES[provider.webhook_auth],
+            header_name=provider.webhook_header or "",
+            secret=secret.reveal(),
+        )
+
+    @rpc
+    async def VerifyWebhook(self, request: pb.VerifyWebhookRequest, context: Any) -> pb.VerifyWebhookResponse:
+        connection_id = parse_id(request.connection_id, "connection_id")
+        named = convert.provider_name(request.provider)
+        tenant_id = await self.connections.tenant_of(connection_id)
+        record, secret = await self._secret(tenant_id, connection_id)
+        if record.provider != named:
+            raise NotFound(f"connection {connection_id} is not a {named} connection")
+        provider = providers.get(record.provider)
+        if provider.webhook_auth not in SCHEMES:
+            raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        query = [(q.name, q.value) for q in request.query]
+        problem = webhooks.problem(provider, secret.reveal(), headers, query, request.body, request.url_secret)
+        if problem:
+            raise WebhookRefused(f"not a webhook from this {provider.title} connection: {problem}")
+        return pb.VerifyWebhookResponse(
+            tenant_id=str(tenant_id), connection_id=str(connection_id), provider=request.provider
+        )

@@ -1,0 +1,29 @@
+"""The job queue's names, in one place: what the ingress, the sweeper, the gRPC services and the workers
+enqueue, and the deterministic job ids that make enqueueing the same work twice a no-op (arq keeps one job
+per id while it is queued, running, or its result is kept).
+
+    ingest_event(tenant_id, inbox_id)     a stored webhook → records          job id ingest:{inbox_id}
+    run_record(tenant_id, record_id)      one attempt of a record's flow      job id record:{record_id}:{attempt}
+    deliver_alert(tenant_id, alert_id)    send one alert over the tenant's channel   job id alert:{alert_id}
+"""
+
+from __future__ import annotations
+
+QUEUE = "connectors:queue"
+"""arq's queue name (its default, ``arq:queue``, is shared by anything else on the same Redis)."""
+
+INGEST_EVENT = "ingest_event"
+RUN_RECORD = "run_record"
+DELIVER_ALERT = "deliver_alert"
+
+
+def ingest_job_id(inbox_id: str) -> str:
+    return f"ingest:{inbox_id}"
+
+
+def record_job_id(record_id: str, attempt: int) -> str:
+    return f"record:{record_id}:{attempt}"
+
+
+def alert_job_id(alert_id: str) -> str:
+    return f"alert:{alert_id}"
