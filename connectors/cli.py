@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     core = sub.add_parser("core", help="run the gRPC core service")
     core.add_argument("--ready-file", type=Path, help="write the listening address here once serving")
 
+    sub.add_parser("worker", help="run an arq worker of the sync flows (foreground)")
+
     tenant = sub.add_parser("tenant", help="manage tenants through the core")
     tenant.add_argument("action", choices=["create", "list"])
     tenant.add_argument("name", nargs="?", help="(create) the merchant's name")
@@ -81,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.commands import run_core
 
         return run_core(settings, args.ready_file)
+    if args.command == "worker":
+        from workers.main import run as run_worker
+
+        run_worker()
+        return 0
     if args.command == "tenant":
         from connectors.commands import tenant_command
 

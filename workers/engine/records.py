@@ -1,6 +1,6 @@
 """A record's life in PostgreSQL — the truth of where each business object is; Redis only carries jobs.
 
-    pending ──begin──▶ running ──succeed──▶ succeeded
+    pending ──begin──▶ running ──succeed──▶ succeeded      (or ──skip──▶ skipped: nothing to do)
        ▲                  │
        └──── fail (retry, with next_attempt_at) ◀┘──── fail (attempts used up / not retryable) ──▶ dead
     dead ──replay──▶ pending          (the same record, the same keys: never a second invoice)
@@ -84,6 +84,12 @@ async def succeed(session: AsyncSession, record: Record) -> None:
     await journal.append(session, record, "decided", {"state": "succeeded", "refs": record.target_refs})
 
 
+async def skip(session: AsyncSession, record: Record, why: str) -> None:
+    """Nothing to do for this record (already done elsewhere): it ends without being counted as a failure."""
+    record.state, record.reason, record.last_error, record.next_attempt_at = "skipped", None, None, None
+    await journal.append(session, record, "decided", {"state": "skipped", "why": why})
+
+
 async def fail(
     session: AsyncSession,
     record: Record,
@@ -118,9 +124,11 @@ async def replay(session: AsyncSession, record: Record, by: str, reason: str) ->
     await journal.append(session, record, "replayed", {"by": by, "reason": reason, "from_step": record.step})
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 500) -> list[Record]:
-    """Pending records whose time has come, and running ones abandoned for an hour (their worker died)."""
-    stale = now - timedelta(hours=1)
+async def due(
+    session: AsyncSession, now: datetime, limit: int = 500, stale_after: timedelta = timedelta(hours=1)
+) -> list[Record]:
+    """Pending records whose time has come, and running ones abandoned (their worker died)."""
+    stale = now - stale_after
     stmt = (
         select(Record)
         .where(

@@ -1,0 +1,200 @@
+"""Every provider call a worker makes, through the core: a unit of the shared budget first, then a short-lived
+credential, then the call, then the answer reported back so the budget corrects itself.
+
+    api = Api(core, http, tenant_id, connection_id, priority)
+    response = await api.call("POST", "/courier/assign/awb", json={...})   # 2xx, or raises CallFailed
+
+A call ends in one of the ``outcomes`` verdicts: a 401 (Amazon: 403) invalidates the token at the core and
+is tried once more with a fresh one; anything else that is not 2xx raises ``CallFailed`` carrying the
+verdict (retry, unknown, dead letter with a reason) and the provider's own message. The worker never sees
+a refresh token, password or API secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import grpc
+import httpx
+from google.protobuf.duration_pb2 import Duration
+
+from connector.v1 import budget_pb2, budget_pb2_grpc, common_pb2, token_pb2, token_pb2_grpc
+from connectors.core_client import Authed
+from workers.engine.outcomes import Outcome, Reason, Verdict, judge
+
+MAX_WAIT = 30.0
+"""Seconds a worker will wait for its turn in the budget before it gives the record back for later."""
+
+
+class CallFailed(Exception):
+    def __init__(self, verdict: Verdict, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(verdict.message)
+        self.verdict, self.status, self.retry_after = verdict, status, retry_after
+
+
+@dataclass(frozen=True)
+class CoreStubs:
+    tokens: Any
+    budgets: Any
+
+    @classmethod
+    def over(cls, channel: grpc.aio.Channel, token: str) -> CoreStubs:
+        meta = (("authorization", f"Bearer {token}"),)
+        return cls(
+            Authed(token_pb2_grpc.TokenServiceStub(channel), meta),
+            Authed(budget_pb2_grpc.BudgetServiceStub(channel), meta),
+        )
+
+
+def provider_message(response: httpx.Response) -> str:
+    """The provider's own words for a refusal (Zoho ``message``, Shiprocket ``message`` and ``errors``...)."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in ("message", "error_description", "error") if body.get(k)]
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            parts += [f"{field}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for field, v in errors.items()]
+        elif isinstance(errors, list):
+            parts += [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors]
+        if parts:
+            return f"HTTP {response.status_code}: " + " — ".join(parts)
+    return f"HTTP {response.status_code}: {str(body)[:200]}"
+
+
+def wire_json(value: Any) -> Any:
+    """Decimals as JSON numbers: the exact decimal digits (``float`` of a 2-place amount prints them back
+    unchanged), at the very edge, so money is never a float anywhere else."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: wire_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire_json(v) for v in value]
+    return value
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _core_refusal(exc: grpc.aio.AioRpcError, what: str) -> CallFailed:
+    """The core said no (needs re-auth, budget exhausted, provider's token endpoint down...)."""
+    code, details = exc.code(), exc.details() or str(exc.code())
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        return CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.NEEDS_REAUTH, details))
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return CallFailed(Verdict(Outcome.RETRY, None, f"{what}: quota exhausted: {details}"), retry_after=MAX_WAIT)
+    if code == grpc.StatusCode.NOT_FOUND:
+        return CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, details))
+    return CallFailed(Verdict(Outcome.RETRY, None, f"{what}: core answered {code.name}: {details}"))
+
+
+class Api:
+    def __init__(
+        self,
+        core: CoreStubs,
+        http: httpx.AsyncClient,
+        tenant_id: uuid.UUID,
+        connection_id: uuid.UUID,
+        provider: str,
+        *,
+        priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_LIVE,
+    ) -> None:
+        self.core, self.http, self.provider, self.priority = core, http, provider, priority
+        self.ref = {"tenant_id": str(tenant_id), "connection_id": str(connection_id)}
+        self._credential: token_pb2.GetAccessTokenResponse | None = None
+        self.calls = 0
+
+    async def _credential_now(self) -> token_pb2.GetAccessTokenResponse:
+        if self._credential is None:
+            try:
+                self._credential = await self.core.tokens.GetAccessToken(token_pb2.GetAccessTokenRequest(**self.ref))
+            except grpc.aio.AioRpcError as exc:
+                raise _core_refusal(exc, "token") from None
+        return self._credential
+
+    async def _turn(self, bucket: str) -> None:
+        request = budget_pb2.AcquireBudgetRequest(
+            **self.ref, bucket=bucket, cost=1, priority=self.priority, max_wait=Duration(seconds=int(MAX_WAIT))
+        )
+        try:
+            grant = await self.core.budgets.AcquireBudget(request)
+        except grpc.aio.AioRpcError as exc:
+            raise _core_refusal(exc, "budget") from None
+        delay = grant.delay.ToNanoseconds() / 1e9
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _report(self, bucket: str, response: httpx.Response) -> None:
+        request = budget_pb2.ReportUsageRequest(
+            **self.ref, bucket=bucket, http_status=response.status_code, headers=dict(response.headers)
+        )
+        # A lost report only delays the budget's correction; the call's own outcome matters more.
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            await self.core.budgets.ReportUsage(request)
+
+    async def base_url(self) -> str:
+        return (await self._credential_now()).base_url
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        bucket: str = "api",
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """``idempotent=False`` for calls that create something: an answer lost on the way is UNKNOWN (look it
+        up before trying again), never a plain retry."""
+        refreshed = False
+        while True:
+            credential = await self._credential_now()
+            await self._turn(bucket)
+            merged = {**dict(credential.params), **(params or {})}
+            headers = {credential.header_name: credential.header_value}
+            self.calls += 1
+            try:
+                response = await self.http.request(
+                    method, credential.base_url + path, params=merged, json=wire_json(json), headers=headers
+                )
+            except httpx.TimeoutException as exc:
+                outcome = Outcome.UNKNOWN if not idempotent else Outcome.RETRY
+                raise CallFailed(Verdict(outcome, None, f"{method} {path}: no answer ({type(exc).__name__})")) from None
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                never_sent = isinstance(exc, httpx.ConnectError)
+                outcome = Outcome.RETRY if never_sent or idempotent else Outcome.UNKNOWN
+                raise CallFailed(Verdict(outcome, None, f"{method} {path}: {type(exc).__name__}: {exc}")) from None
+            await self._report(bucket, response)
+            if response.is_success:
+                return response
+            verdict = judge(self.provider, response.status_code, provider_message(response), refreshed=refreshed)
+            if verdict.outcome is Outcome.REFRESH:
+                await self._invalidate(credential)
+                refreshed = True
+                continue
+            raise CallFailed(verdict, response.status_code, _retry_after(response))
+
+    async def _invalidate(self, credential: token_pb2.GetAccessTokenResponse) -> None:
+        rejected = credential.header_value.split(" ", 1)[-1]
+        self._credential = None
+        try:
+            await self.core.tokens.InvalidateAccessToken(
+                token_pb2.InvalidateAccessTokenRequest(**self.ref, rejected_token=rejected)
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _core_refusal(exc, "invalidate") from None

@@ -1,0 +1,119 @@
+"""A tenant's flow settings (stored as JSON per key in ``tenant_settings``), parsed into plain dataclasses with
+defaults, and refusing bad values with the key and field named (pure).
+
+    fulfilment        which connections, pickup defaults, package, what counts as COD
+    courier_priority  how couriers are ranked and which are allowed
+    warehouse_map     Zoho location id → Shiprocket pickup nickname and its pin code
+    status_map        Shiprocket status → the words written to cf_shipment_status (overrides the default)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class SettingInvalid(ValueError):
+    """A stored setting that cannot be used; the message names the key and field."""
+
+
+@dataclass(frozen=True)
+class Pickup:
+    location: str
+    pincode: str
+
+
+@dataclass(frozen=True)
+class Package:
+    weight_kg_per_unit: Decimal = Decimal("0.5")
+    length_cm: int = 20
+    breadth_cm: int = 15
+    height_cm: int = 10
+
+
+@dataclass(frozen=True)
+class CourierPriority:
+    rank_by: tuple[str, ...] = ("cost", "etd", "rating")
+    allowed: frozenset[str] = frozenset()
+    """Courier names or ids; empty means every courier."""
+    blocked: frozenset[str] = frozenset()
+    max_etd_days: int | None = None
+    min_rating: Decimal | None = None
+
+
+RANK_KEYS = ("cost", "etd", "rating")
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    zoho_connection_id: str | None = None
+    shiprocket_connection_id: str | None = None
+    default_pickup: Pickup = Pickup("Primary", "560001")
+    warehouses: Mapping[str, Pickup] = field(default_factory=dict)
+    package: Package = Package()
+    cod_terms: tuple[str, ...] = ("cod", "cash on delivery")
+    couriers: CourierPriority = CourierPriority()
+    status_map: Mapping[str, str] = field(default_factory=dict)
+
+    def pickup_for(self, location_id: str | None) -> Pickup:
+        return self.warehouses.get(location_id or "", self.default_pickup)
+
+
+def _pickup(value: Any, where: str) -> Pickup:
+    if not isinstance(value, Mapping) or not value.get("pickup_location") or not value.get("pincode"):
+        raise SettingInvalid(f"{where}: needs pickup_location and pincode")
+    pin = str(value["pincode"])
+    if not (pin.isdigit() and len(pin) == 6):
+        raise SettingInvalid(f"{where}.pincode: {pin!r} is not a 6-digit Indian pin code")
+    return Pickup(str(value["pickup_location"]), pin)
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise SettingInvalid(f"{where}: {value!r} is not a number") from None
+    if not number.is_finite() or number <= 0:
+        raise SettingInvalid(f"{where}: must be more than 0")
+    return number
+
+
+def parse(stored: Mapping[str, Any]) -> FlowSettings:
+    """``stored``: key → JSON value as kept in ``tenant_settings``."""
+    fulfilment = stored.get("fulfilment") or {}
+    priority = stored.get("courier_priority") or {}
+    package = fulfilment.get("package") or {}
+    rank_by = tuple(priority.get("rank_by") or RANK_KEYS)
+    unknown = [k for k in rank_by if k not in RANK_KEYS]
+    if unknown:
+        raise SettingInvalid(f"courier_priority.rank_by: {unknown} unknown; use {', '.join(RANK_KEYS)}")
+    warehouses = stored.get("warehouse_map") or {}
+    if not isinstance(warehouses, Mapping):
+        raise SettingInvalid("warehouse_map: must map Zoho location ids to pickups")
+    return FlowSettings(
+        zoho_connection_id=fulfilment.get("zoho_connection_id"),
+        shiprocket_connection_id=fulfilment.get("shiprocket_connection_id"),
+        default_pickup=_pickup(fulfilment["pickup"], "fulfilment.pickup")
+        if fulfilment.get("pickup")
+        else FlowSettings.default_pickup,
+        warehouses={str(k): _pickup(v, f"warehouse_map.{k}") for k, v in warehouses.items()},
+        package=Package(
+            _decimal(package.get("weight_kg_per_unit", "0.5"), "fulfilment.package.weight_kg_per_unit"),
+            int(_decimal(package.get("length_cm", 20), "fulfilment.package.length_cm")),
+            int(_decimal(package.get("breadth_cm", 15), "fulfilment.package.breadth_cm")),
+            int(_decimal(package.get("height_cm", 10), "fulfilment.package.height_cm")),
+        ),
+        cod_terms=tuple(str(t).lower() for t in fulfilment.get("cod_terms") or ("cod", "cash on delivery")),
+        couriers=CourierPriority(
+            rank_by=rank_by,
+            allowed=frozenset(str(c).lower() for c in priority.get("allowed") or ()),
+            blocked=frozenset(str(c).lower() for c in priority.get("blocked") or ()),
+            max_etd_days=int(priority["max_etd_days"]) if priority.get("max_etd_days") is not None else None,
+            min_rating=_decimal(priority["min_rating"], "courier_priority.min_rating")
+            if priority.get("min_rating") is not None
+            else None,
+        ),
+        status_map={str(k).upper(): str(v) for k, v in (stored.get("status_map") or {}).items()},
+    )

@@ -1,0 +1,84 @@
+"""The arq worker: ``connectors worker`` runs it. Shared clients (database engine on the application role,
+the core's gRPC channel, one HTTP client) are opened once in ``startup`` and kept on arq's ``ctx``.
+
+The core's service token is the ``workers`` entry of ``CONNECTORS_SERVICE_TOKENS`` (else the first).
+``CONNECTORS_RECORD_LOCK_SECONDS`` (default 300) is how long a record stays with a worker that stopped
+answering before the sweeper hands it to another; the sweeper runs every ``CONNECTORS_SWEEP_SECONDS`` (5).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import grpc
+import httpx
+from arq import cron
+from arq.connections import RedisSettings
+
+from connector.v1 import connection_pb2_grpc
+from connectors.core_client import Authed
+from connectors.settings import Settings
+from tenants.db import make_app_engine, make_sessions
+from workers.calls import CoreStubs
+from workers.flows.context import Services
+from workers.queue import QUEUE
+from workers.runner import ingest_event, run_record, sweep
+
+
+def service_token(settings: Settings, name: str) -> str:
+    entries = [item.strip().partition(":") for item in settings.service_tokens.split(",") if ":" in item]
+    for entry_name, _, token in entries:
+        if entry_name == name:
+            return token
+    if not entries:
+        raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: the worker cannot authenticate to the core")
+    return entries[0][2]
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or Settings.from_env()
+    engine = make_app_engine(settings, pool_size=10, max_overflow=10)
+    channel = grpc.aio.insecure_channel(settings.core_addr)
+    token = service_token(settings, "workers")
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+    redis = ctx["redis"]
+    ctx["closers"] = [engine.dispose, channel.close, http.aclose]
+    ctx["record_lock_seconds"] = float(os.environ.get("CONNECTORS_RECORD_LOCK_SECONDS", "300"))
+    ctx["services"] = Services(
+        sessions=make_sessions(engine),
+        core=CoreStubs.over(channel, token),
+        connections=Authed(connection_pb2_grpc.ConnectionServiceStub(channel), (("authorization", f"Bearer {token}"),)),
+        http=http,
+        enqueue=redis.enqueue_job,
+    )
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    for close in ctx.get("closers", []):
+        await close()
+
+
+def _sweep_seconds() -> set[int]:
+    every = max(1, int(os.environ.get("CONNECTORS_SWEEP_SECONDS", "5")))
+    return set(range(0, 60, every))
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = [ingest_event, run_record]
+    cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = QUEUE
+    redis_settings = RedisSettings.from_dsn(Settings.from_env().redis_url)
+    max_jobs = 20
+    job_timeout = 600
+    keep_result = 60
+    max_tries = 1000  # our records count attempts themselves; a job lost mid-run is simply run again
+
+
+def run() -> None:
+    """Run a worker in the foreground until SIGINT/SIGTERM."""
+    from arq.worker import run_worker
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]

@@ -1,0 +1,197 @@
+"""The jobs: a stored webhook becomes records (``ingest_event``), a record runs one attempt of its flow
+(``run_record``), and the sweeper re-enqueues whatever Redis lost (``sweep``).
+
+A record is run by one worker at a time (a Redis lock per record, expiring should the worker die); the row
+in PostgreSQL says where it is, so any worker can pick it up at its last finished step.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenants.db import tenant_session
+from tenants.models import InboxEvent, Record, Tenant, TenantSetting
+from workers.calls import CallFailed
+from workers.engine import records
+from workers.engine.outcomes import Outcome, Reason, Verdict
+from workers.flows import fulfilment
+from workers.flows.context import FlowContext, Services, Skipped, raise_alert
+from workers.flows.settings import SettingInvalid, parse
+from workers.queue import INGEST_EVENT, QUEUE, RUN_RECORD, ingest_job_id, record_job_id
+
+log = structlog.get_logger("workers.runner")
+
+Flow = Callable[[FlowContext], Awaitable[None]]
+FLOWS: dict[str, Flow] = {fulfilment.FLOW: fulfilment.run}
+LOCK_SECONDS = 300.0
+
+
+async def enqueue_record(services: Services, tenant_id: uuid.UUID, record: Record, at: datetime | None = None) -> None:
+    await services.enqueue(
+        RUN_RECORD,
+        str(tenant_id),
+        str(record.id),
+        _job_id=record_job_id(str(record.id), record.attempts + 1),
+        _queue_name=QUEUE,
+        _defer_until=at,
+    )
+
+
+def route(provider: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    """Which flow an event starts, for which source, with what payload (pure); None: not for us."""
+    if provider == "zoho" and isinstance(body.get("salesorder"), dict):
+        order = body["salesorder"]
+        if str(order.get("status") or order.get("order_status") or "") != "confirmed":
+            return None
+        return (
+            fulfilment.FLOW,
+            f"zoho-salesorder:{order['salesorder_id']}",
+            {"salesorder_id": str(order["salesorder_id"])},
+        )
+    return None
+
+
+async def ingest_event(ctx: dict[str, Any], tenant_id: str, inbox_id: str) -> str:
+    services: Services = ctx["services"]
+    tenant = uuid.UUID(tenant_id)
+    async with tenant_session(services.sessions, tenant) as session:
+        event = await session.get(InboxEvent, uuid.UUID(inbox_id), with_for_update=True)
+        if event is None or event.state != "new":
+            return "already ingested"
+        try:
+            body = json.loads(event.body)
+            routed = route(event.provider, body) if isinstance(body, dict) else None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            routed, body = None, {"error": str(exc)}
+        if routed is None:
+            # Not a flow's business (an event we do not act on), yet kept as a record: nothing is lost.
+            flow, source, payload = "unrouted", f"inbox:{event.id}", {"provider": event.provider, "body": event.body}
+        else:
+            flow, source, payload = routed
+        payload = {**payload, "inbox_id": inbox_id, "connection_id": str(event.connection_id)}
+        record, new = await records.receive(session, tenant, flow, source, payload)
+        if routed is None:
+            record.state, record.reason = "dead", str(Reason.INVALID_SOURCE_DATA)
+            record.last_error = f"no flow acts on this {event.provider} event"
+        event.state = "ingested"
+    if routed is not None and new:
+        await enqueue_record(services, tenant, record)
+    return f"{flow}:{source}"
+
+
+async def _settings(services: Services, tenant: uuid.UUID) -> dict[str, Any]:
+    async with tenant_session(services.sessions, tenant) as session:
+        rows = (await session.execute(select(TenantSetting))).scalars()
+        return {row.key: row.value for row in rows}
+
+
+async def run_record(ctx: dict[str, Any], tenant_id: str, record_id: str) -> str:
+    services: Services = ctx["services"]
+    redis: Redis = ctx["redis"]
+    tenant, rid = uuid.UUID(tenant_id), uuid.UUID(record_id)
+    lock = redis.lock(f"connectors:record-lock:{record_id}", timeout=ctx.get("record_lock_seconds", LOCK_SECONDS))
+    if not await lock.acquire(blocking=False):
+        return "another worker is running it"
+    try:
+        return await _attempt(services, tenant, rid)
+    finally:
+        try:
+            await lock.release()
+        except Exception:
+            log.warning("record lock expired while running", record=record_id)
+
+
+async def _attempt(services: Services, tenant: uuid.UUID, rid: uuid.UUID) -> str:
+    async with tenant_session(services.sessions, tenant) as session:
+        record = await session.get(Record, rid, with_for_update=True)
+        if record is None or record.state not in ("pending", "running"):
+            return f"nothing to do ({record.state if record else 'gone'})"
+        await records.begin(session, record)
+    flow = FLOWS.get(record.flow)
+    try:
+        if flow is None:
+            raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"unknown flow {record.flow}"))
+        try:
+            settings = parse(await _settings(services, tenant))
+        except SettingInvalid as exc:
+            raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"settings: {exc}")) from None
+        source_connection = (record.payload or {}).get("connection_id")
+        context = FlowContext(services, record, settings, uuid.UUID(source_connection) if source_connection else None)
+        await flow(context)
+    except Skipped as skipped:
+        async with tenant_session(services.sessions, tenant) as session:
+            record = await _locked(session, rid)
+            await records.skip(session, record, str(skipped))
+        return "skipped"
+    except CallFailed as failed:
+        return await _failed(services, tenant, rid, failed.verdict, failed.retry_after)
+    except Exception as exc:  # a defect or an unexpected answer: keep the record, retry, then dead-letter
+        log.exception("flow step crashed", record=str(rid))
+        verdict = Verdict(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
+        return await _failed(services, tenant, rid, verdict, None)
+    async with tenant_session(services.sessions, tenant) as session:
+        record = await _locked(session, rid)
+        await records.succeed(session, record)
+    return "succeeded"
+
+
+async def _locked(session: AsyncSession, rid: uuid.UUID) -> Record:
+    return (await session.execute(select(Record).where(Record.id == rid).with_for_update())).scalar_one()
+
+
+async def _failed(
+    services: Services, tenant: uuid.UUID, rid: uuid.UUID, verdict: Verdict, retry_after: float | None
+) -> str:
+    async with tenant_session(services.sessions, tenant) as session:
+        record = await _locked(session, rid)
+        final = await records.fail(session, record, verdict, retry_after=retry_after)
+    if final.outcome is Outcome.DEAD_LETTER:
+        await raise_alert(
+            services,
+            tenant,
+            "dead_letter",
+            f"{record.flow} {record.source_ref} stopped: {final.reason}: {final.message}",
+            {"flow": record.flow, "source": record.source_ref, "reason": str(final.reason), "error": final.message},
+            record.id,
+        )
+        return f"dead: {final.reason}: {final.message}"
+    await enqueue_record(services, tenant, record, record.next_attempt_at)
+    return f"retry at {record.next_attempt_at}: {final.message}"
+
+
+async def sweep(ctx: dict[str, Any]) -> int:
+    """Re-enqueue what Redis may have lost: due records, and inbox events never ingested."""
+    services: Services = ctx["services"]
+    now = datetime.now(UTC)
+    async with services.sessions() as session:
+        tenants = list((await session.execute(select(Tenant.id))).scalars())
+    queued = 0
+    for tenant in tenants:
+        async with tenant_session(services.sessions, tenant) as session:
+            due = await records.due(session, now, stale_after=timedelta(seconds=ctx.get("record_lock_seconds", 300)))
+            waiting = list(
+                (
+                    await session.execute(
+                        select(InboxEvent.id).where(
+                            InboxEvent.state == "new", InboxEvent.received_at < now - timedelta(seconds=10)
+                        )
+                    )
+                ).scalars()
+            )
+        for record in due:
+            await enqueue_record(services, tenant, record)
+        for inbox_id in waiting:
+            await services.enqueue(
+                INGEST_EVENT, str(tenant), str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE
+            )
+        queued += len(due) + len(waiting)
+    return queued
