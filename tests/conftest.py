@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from connectors.core_client import Authed
+from connectors.settings import Settings
+from core.server import Core, start
+from core.vault import Keyring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,7 +137,6 @@ def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProce
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A throwaway database on the real PostgreSQL server, migrated to head, dropped afterwards."""
-    from connectors.settings import Settings
     from tenants.migrate import drop_database, migrate
 
     base = Settings.from_env().database_url.rsplit("/", 1)[0]
@@ -163,7 +169,6 @@ class Database:
 
 @pytest.fixture(scope="session")
 async def db(database_url: str) -> AsyncIterator[Database]:
-    from connectors.settings import Settings
     from tenants.db import make_app_engine, make_engine, make_sessions
 
     settings = Settings(database_url=database_url)
@@ -171,3 +176,40 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     yield Database(owner, app, make_sessions(app))
     await owner.dispose()
     await app.dispose()
+
+
+# ----------------------------------------------------------------- the core
+TOKEN = "workers:" + "w" * 32
+
+
+@dataclass
+class CoreHandle:
+    core: Core
+    channel: grpc.aio.Channel
+    settings: Settings
+    metadata: tuple[tuple[str, str], ...] = (("authorization", "Bearer " + "w" * 32),)
+
+    def stub(self, factory: Any) -> Any:
+        """A service stub whose calls carry the service token."""
+        return Authed(factory(self.channel), self.metadata)
+
+
+@pytest.fixture(scope="session")
+async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
+    # A Redis database of the test session's own, so budgets and locks start empty.
+    redis_url = Settings.from_env().redis_url.rsplit("/", 1)[0] + "/15"
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    await redis.aclose()
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        sandbox_port_offset=sandboxes.offset,
+        service_tokens=TOKEN + ",portal:" + "p" * 32,
+        master_keys=Keyring.generate_entry("k1"),
+    )
+    handle = await start(settings, "127.0.0.1:0")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{handle.port}")
+    yield CoreHandle(handle, channel, settings)
+    await channel.close()
+    await handle.stop(0)

@@ -194,6 +194,14 @@ async def _zoho_salesorder(zoho: Api, salesorder_id: str) -> dict[str, Any]:
     return dict(answer["salesorder"])
 
 
+async def _adhoc_order(
+    zoho: Api, salesorder: Mapping[str, Any], settings: FlowSettings, cod: bool
+) -> dict[str, Any]:
+    contact_id = salesorder.get("customer_id")
+    contact = decimal_json((await zoho.call("GET", f"{INVENTORY}/contacts/{contact_id}")).text)["contact"]
+    return adhoc_order(salesorder, contact, settings, cod)
+
+
 async def write_back(zoho: Api, salesorder_id: str, fields: Mapping[str, str]) -> None:
     body = {"custom_fields": [{"api_name": name, "value": value} for name, value in fields.items()]}
     await zoho.call("PUT", f"{INVENTORY}/salesorders/{salesorder_id}", json=body)
@@ -223,9 +231,7 @@ async def run(ctx: FlowContext) -> None:
         await ctx.advance("fetched", {"salesorder_number": number}, link=(Kind.ZOHO_SALESORDER_NUMBER, number))
     cod = is_cod(salesorder, settings.cod_terms)
     if ctx.step == "fetched":
-        contact_id = salesorder.get("customer_id")
-        contact = decimal_json((await zoho.call("GET", f"{INVENTORY}/contacts/{contact_id}")).text)["contact"]
-        order = adhoc_order(salesorder, contact, settings, cod)
+        order = await _adhoc_order(zoho, salesorder, settings, cod)
         pickup = settings.pickup_for(salesorder.get("location_id"))
         answer = await shiprocket.call(
             "GET",
@@ -254,10 +260,9 @@ async def run(ctx: FlowContext) -> None:
         await ctx.advance(
             "courier_chosen",
             {"courier_id": str(courier.id), "courier_name": courier.name, "payment_method": order["payment_method"]},
-            payload={"order": order},
         )
     if ctx.step == "courier_chosen":
-        order = (ctx.record.payload or {})["order"]
+        order = await _adhoc_order(zoho, salesorder, settings, cod)  # rebuilt: the same order on every attempt
         key = f"shiprocket:order:{number}"
         claim = await ctx.claim(key)
         if claim.state is ClaimState.UNKNOWN:  # an earlier attempt may have created it: look before creating
