@@ -501,8 +501,6 @@ def _show(value: Any, limit: int = 60) -> str:
 
 
 def _check_json(value: Any, where: str) -> None:
-    if isinstance(value, float):
-        raise ValueError(f"{where}: is a float; pass amounts as strings of Decimals so nothing is rounded")
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
@@ -512,7 +510,11 @@ def _check_json(value: Any, where: str) -> None:
         for i, item in enumerate(value):
             _check_json(item, f"{where}[{i}]")
     elif value is not None and not isinstance(value, str | int):  # bool is an int
-        raise ValueError(f"{where}: a {type(value).__name__} is not JSON; convert it (a Decimal to str)")
+        # Floats too: an amount that passed through one may already be off by a paisa.
+        raise ValueError(
+            f"{where}: a {type(value).__name__} is not allowed; use str, int, bool, None, lists and dicts "
+            "(amounts as strings of Decimals)"
+        )
 
 
 def _detail_text(value: Any) -> str:

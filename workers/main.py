@@ -23,7 +23,7 @@ from tenants.db import make_app_engine, make_sessions
 from workers.calls import CoreStubs
 from workers.flows.context import Services
 from workers.queue import QUEUE
-from workers.runner import ingest_event, run_record, sweep
+from workers.runner import deliver_alert, ingest_event, run_record, sweep
 
 
 def service_token(settings: Settings, name: str) -> str:
@@ -65,7 +65,7 @@ def _sweep_seconds() -> set[int]:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [ingest_event, run_record]
+    functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert]
     cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True)]
     on_startup = startup
     on_shutdown = shutdown

@@ -19,14 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.db import tenant_session
-from tenants.models import InboxEvent, Record, Tenant, TenantSetting
+from tenants.models import AlertRow, InboxEvent, Record, Tenant, TenantSetting
+from workers import alerts
 from workers.calls import CallFailed
 from workers.engine import records
 from workers.engine.outcomes import Outcome, Reason, Verdict
 from workers.flows import fulfilment
 from workers.flows.context import FlowContext, Services, Skipped, raise_alert
 from workers.flows.settings import SettingInvalid, parse
-from workers.queue import INGEST_EVENT, QUEUE, RUN_RECORD, ingest_job_id, record_job_id
+from workers.queue import DELIVER_ALERT, INGEST_EVENT, QUEUE, RUN_RECORD, alert_job_id, ingest_job_id, record_job_id
 
 log = structlog.get_logger("workers.runner")
 
@@ -166,6 +167,56 @@ async def _failed(
         return f"dead: {final.reason}: {final.message}"
     await enqueue_record(services, tenant, record, record.next_attempt_at)
     return f"retry at {record.next_attempt_at}: {final.message}"
+
+
+ALERT_ATTEMPTS = 8
+
+
+async def deliver_alert(ctx: dict[str, Any], tenant_id: str, alert_id: str) -> str:
+    """Send one stored alert over the tenant's channel; kept with its error when it cannot be sent."""
+    services: Services = ctx["services"]
+    tenant = uuid.UUID(tenant_id)
+    async with tenant_session(services.sessions, tenant) as session:
+        row = await session.get(AlertRow, uuid.UUID(alert_id))
+        stored = await session.get(TenantSetting, {"tenant_id": tenant, "key": "alert_channel"})
+        name = (await session.execute(select(Tenant.name).where(Tenant.id == tenant))).scalar_one_or_none()
+    if row is None or row.state not in ("pending", "retrying"):
+        return "nothing to send"
+    error: str | None = None
+    retry_in: float | None = None
+    state = "sent"
+    if stored is None:
+        state, error = "no_channel", "the tenant has no alert channel configured"
+    else:
+        try:
+            channel = alerts.parse_channel(stored.value)
+            alert = alerts.Alert(
+                str(row.id), tenant_id, alerts.AlertKind(row.kind), row.summary, row.details, row.created_at
+            )
+            await alerts.deliver(channel, alert, tenant_name=name or tenant_id, http=services.http)
+        except (alerts.ChannelInvalid, ValueError) as exc:
+            state, error = "failed", str(exc)
+        except alerts.AlertUndelivered as exc:
+            error = str(exc)
+            last = row.attempts + 1 >= ALERT_ATTEMPTS
+            state = "retrying" if exc.retryable and not last else "failed"
+            retry_in = exc.retry_after or 2.0 ** (row.attempts + 1)
+    async with tenant_session(services.sessions, tenant) as session:
+        row = await session.get(AlertRow, uuid.UUID(alert_id), with_for_update=True)
+        assert row is not None
+        row.state, row.last_error, row.attempts = state, error, row.attempts + 1
+        if state == "sent":
+            row.sent_at = datetime.now(UTC)
+    if state == "retrying" and retry_in is not None:
+        await services.enqueue(
+            DELIVER_ALERT,
+            tenant_id,
+            alert_id,
+            _job_id=f"{alert_job_id(alert_id)}:{row.attempts}",
+            _queue_name=QUEUE,
+            _defer_by=timedelta(seconds=retry_in),
+        )
+    return state if error is None else f"{state}: {error}"
 
 
 async def sweep(ctx: dict[str, Any]) -> int:

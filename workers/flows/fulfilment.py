@@ -194,9 +194,7 @@ async def _zoho_salesorder(zoho: Api, salesorder_id: str) -> dict[str, Any]:
     return dict(answer["salesorder"])
 
 
-async def _adhoc_order(
-    zoho: Api, salesorder: Mapping[str, Any], settings: FlowSettings, cod: bool
-) -> dict[str, Any]:
+async def _adhoc_order(zoho: Api, salesorder: Mapping[str, Any], settings: FlowSettings, cod: bool) -> dict[str, Any]:
     contact_id = salesorder.get("customer_id")
     contact = decimal_json((await zoho.call("GET", f"{INVENTORY}/contacts/{contact_id}")).text)["contact"]
     return adhoc_order(salesorder, contact, settings, cod)
