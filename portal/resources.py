@@ -1,0 +1,107 @@
+"""What the portal process holds open while it runs, shared by its domain slices, and the slice contract.
+
+The portal is one Litestar app made of domain slices (the webhook ingress now; merchants' pages, login and
+support later). Each slice is a module exposing a ``Slice``: its router and what it keeps on the app's
+state, built from the shared ``Resources`` at startup:
+
+    engine, sessions    PostgreSQL as the application role (row-level security; one tenant per transaction)
+    queue               an arq pool on Redis, to enqueue work for the workers
+    core                a gRPC channel to the core, with the portal's service token as call metadata
+
+The portal never decrypts credentials and holds no secret but its own service token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import grpc
+import structlog
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from litestar import Router
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from connectors.settings import Settings
+from tenants.db import make_app_engine, make_sessions
+
+log = structlog.get_logger("portal")
+
+Metadata = tuple[tuple[str, str], ...]
+
+DB_POOL_SIZE = 10
+DB_MAX_OVERFLOW = 10
+"""Connections to PostgreSQL per portal process: each request holds one only for a short transaction, and
+the server's connection limit is shared with the core and the workers."""
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    queue: ArqRedis
+    core: grpc.aio.Channel
+    core_metadata: Metadata
+    """``authorization: Bearer <portal token>``: pass it with every call to the core."""
+
+    async def close(self) -> None:
+        """Close everything, each step even when an earlier one fails."""
+        try:
+            await self.core.close()
+        finally:
+            try:
+                await self.queue.aclose()
+            finally:
+                await self.engine.dispose()
+
+
+async def _queue(settings: Settings) -> ArqRedis:
+    """The arq pool. When Redis is down at startup the portal still starts (webhooks are stored, and the
+    sweeper enqueues stored events later): the pool then connects on first use."""
+    redis_settings = RedisSettings.from_dsn(settings.redis_url)
+    redis_settings.conn_retries = 0  # arq would otherwise wait 5 s at startup before giving up
+    try:
+        return await create_pool(redis_settings)
+    except (OSError, RedisError) as exc:
+        log.warning("redis unreachable at startup; enqueueing will retry per request", error=str(exc))
+        return ArqRedis(
+            host=redis_settings.host,
+            port=redis_settings.port,
+            db=redis_settings.database,
+            username=redis_settings.username,
+            password=redis_settings.password,
+            socket_connect_timeout=redis_settings.conn_timeout,
+            encoding="utf8",
+        )
+
+
+async def open_resources(settings: Settings, core_token: str) -> Resources:
+    """Open the database engine, the arq pool and the core channel (closing what opened if one fails)."""
+    # hide_parameters: a database error's message must not carry a webhook's body or headers into the logs.
+    engine = make_app_engine(settings, pool_size=DB_POOL_SIZE, max_overflow=DB_MAX_OVERFLOW, hide_parameters=True)
+    try:
+        queue = await _queue(settings)
+    except BaseException:
+        await engine.dispose()
+        raise
+    channel = grpc.aio.insecure_channel(settings.core_addr)
+    return Resources(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessions(engine),
+        queue=queue,
+        core=channel,
+        core_metadata=(("authorization", f"Bearer {core_token}"),),
+    )
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One domain slice of the portal: its routes, and what it keeps on ``app.state`` once resources are open."""
+
+    name: str
+    router: Router
+    bind: Callable[[Resources], Mapping[str, object]]
