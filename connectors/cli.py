@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     core.add_argument("--ready-file", type=Path, help="write the listening address here once serving")
 
     sub.add_parser("worker", help="run an arq worker of the sync flows (foreground)")
+    portal = sub.add_parser("portal", help="run the portal (webhook ingress) with uvicorn")
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--port", type=int, default=8000)
+    portal.add_argument("--ready-file", type=Path, help="write the portal's URL here once serving")
 
     tenant = sub.add_parser("tenant", help="manage tenants through the core")
     tenant.add_argument("action", choices=["create", "list"])
@@ -88,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
 
         run_worker()
         return 0
+    if args.command == "portal":
+        from portal.app import serve
+
+        return serve(settings, args.host, args.port, args.ready_file)
     if args.command == "tenant":
         from connectors.commands import tenant_command
 

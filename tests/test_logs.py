@@ -31,7 +31,10 @@ def test_secret_shaped_values_are_redacted_inside_text(text: str) -> None:
 
 
 def test_the_configured_logger_writes_redacted_json(capsys: pytest.CaptureFixture[str]) -> None:
-    configure(json=True)
-    structlog.get_logger("t").info("refreshed", refresh_token="1000.secret", note="sent Bearer abc.def.ghi")
-    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    configure(json=True)  # binds pytest's captured stderr, which closes after this test: undone below
+    try:
+        structlog.get_logger("t").info("refreshed", refresh_token="1000.secret", note="sent Bearer abc.def.ghi")
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        structlog.reset_defaults()
     assert line["refresh_token"] == REDACTED and "abc.def" not in line["note"] and line["event"] == "refreshed"

@@ -118,6 +118,8 @@ class Provider:
     verify: VerifyCall
     webhook_auth: WebhookAuth
     webhook_header: str | None = None
+    webhook_segment: str | None = None
+    """The path segment under /hooks when not the provider's name (Shiprocket refuses URLs naming it)."""
     """The header carrying the webhook signature (HMAC) or token (static header), lower case."""
     refresh_after: timedelta | None = None
     """Refresh a token older than this even if it lives longer (Shiprocket: 23 h of a 240 h JWT)."""

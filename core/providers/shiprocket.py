@@ -44,4 +44,5 @@ SHIPROCKET = Provider(
     verify=VerifyCall("GET", "/settings/company/pickup"),
     webhook_auth=WebhookAuth.STATIC_HEADER,
     webhook_header="x-api-key",
+    webhook_segment="tracking",
 )

@@ -48,7 +48,7 @@ class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
         if provider.webhook_auth not in SCHEMES:
             raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
         _, secret = await self._secret(tenant_id, connection_id)
-        path = f"/hooks/{record.provider}/{record.id}"
+        path = f"/hooks/{provider.webhook_segment or record.provider}/{record.id}"
         if provider.webhook_auth is WebhookAuth.URL_SECRET:
             path += f"/{secret.reveal()}"
         return pb.GetWebhookSetupResponse(
