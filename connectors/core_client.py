@@ -11,9 +11,7 @@ from connectors.settings import Settings
 
 class CoreClient:
     def __init__(self, settings: Settings) -> None:
-        token = next((item.partition(":")[2] for item in settings.service_tokens.split(",") if ":" in item), "")
-        if not token:
-            raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: the command cannot authenticate to the core")
+        token = settings.service_token("cli")
         self.channel = grpc.aio.insecure_channel(settings.core_addr)
         self.metadata = (("authorization", f"Bearer {token}"),)
 

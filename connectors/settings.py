@@ -41,6 +41,19 @@ class Settings:
 
         return make_url(self.database_url).set(username="connectors_app", password=None).render_as_string(False)
 
+    def service_token(self, name: str) -> str:
+        """The token a caller presents to the core: the ``CONNECTORS_SERVICE_TOKENS`` entry called ``name``
+        (so the core's logs see each caller as itself), else the first entry (one shared development token).
+        Raises ValueError when there is no ``name:token`` entry at all."""
+        entries = [
+            (entry_name, token)
+            for entry_name, sep, token in (item.strip().partition(":") for item in self.service_tokens.split(","))
+            if sep and entry_name and token
+        ]
+        if not entries:
+            raise ValueError(f"CONNECTORS_SERVICE_TOKENS has no 'name:token' entry: {name} cannot call the core")
+        return next((token for entry_name, token in entries if entry_name == name), entries[0][1])
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ

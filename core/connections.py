@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.settings import Settings
 from core import credentials, providers, webhooks
-from core.changes import ChangeFeed
+from core.changes import ChangeFeed, LocalCache
 from core.errors import InvalidArgument, NotFound
 from core.providers.model import Environment
 from core.tenancy import Tenants
@@ -90,6 +90,11 @@ class Connections:
     ) -> None:
         self.sessions, self.vault, self.tenants, self.settings = sessions, vault, tenants, settings
         self.changes = changes
+
+    def cache(self, ttl: float = 5.0) -> LocalCache[Any]:
+        """A per-replica cache of connection data that every replica empties when the connection changes
+        (without a change feed, nothing is cached)."""
+        return self.changes.cache(ttl) if self.changes else LocalCache(0.0)
 
     async def _changed(self, connection_id: uuid.UUID) -> None:
         """Tell every replica's caches (after the transaction committed)."""

@@ -38,6 +38,13 @@ class CallFailed(Exception):
         self.verdict, self.status, self.retry_after = verdict, status, retry_after
 
 
+class Refused(CallFailed):
+    """The record cannot go on as it is (bad data, no courier, no connection): a dead letter with its reason."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(Verdict(Outcome.DEAD_LETTER, reason, message))
+
+
 @dataclass(frozen=True)
 class CoreStubs:
     tokens: Any

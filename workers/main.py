@@ -26,21 +26,11 @@ from workers.queue import QUEUE
 from workers.runner import deliver_alert, ingest_event, run_record, sweep
 
 
-def service_token(settings: Settings, name: str) -> str:
-    entries = [item.strip().partition(":") for item in settings.service_tokens.split(",") if ":" in item]
-    for entry_name, _, token in entries:
-        if entry_name == name:
-            return token
-    if not entries:
-        raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: the worker cannot authenticate to the core")
-    return entries[0][2]
-
-
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     engine = make_app_engine(settings, pool_size=10, max_overflow=10)
     channel = grpc.aio.insecure_channel(settings.core_addr)
-    token = service_token(settings, "workers")
+    token = settings.service_token("workers")
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
     redis = ctx["redis"]
     ctx["closers"] = [engine.dispose, channel.close, http.aclose]

@@ -21,9 +21,7 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
     def __init__(self, connections: Connections, metering: Metering) -> None:
         self.connections, self.metering = connections, metering
         # Connection records change rarely; every replica drops one as soon as it does.
-        self._records: LocalCache[ConnectionRecord] = (
-            connections.changes.cache(5.0) if connections.changes else LocalCache(0.0)
-        )
+        self._records: LocalCache[ConnectionRecord] = connections.cache()
 
     async def _record(self, request: convert.ConnectionAddressed) -> ConnectionRecord:
         key = convert.connection_ref(request)

@@ -29,25 +29,30 @@ class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
         self.connections = connections
         # Webhooks arrive in bursts (a remittance batch, a storm of retries): one database read per
         # connection every few seconds; every replica drops an entry as soon as its connection changes.
-        self._known: LocalCache[tuple[ConnectionRecord, Secret]] = (
-            connections.changes.cache(5.0) if connections.changes else LocalCache(0.0)
-        )
+        self._known: LocalCache[tuple[ConnectionRecord, Secret]] = connections.cache()
 
-    async def _secret(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> tuple[ConnectionRecord, Secret]:
-        known = await self._known.get_or_load(
-            (tenant_id, connection_id), lambda: self.connections.webhook_secret(tenant_id, connection_id)
-        )
-        assert known is not None  # webhook_secret raises NotFound rather than answer None
+    async def _webhook(self, connection_id: uuid.UUID) -> tuple[ConnectionRecord, Secret]:
+        """The connection (whichever its tenant) and its webhook secret; NoWebhooks for a polled provider."""
+
+        async def load() -> tuple[ConnectionRecord, Secret]:
+            tenant_id = await self.connections.tenant_of(connection_id)
+            record = await self.connections.get(tenant_id, connection_id)
+            provider = providers.get(record.provider)
+            if provider.webhook_auth not in SCHEMES:
+                raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
+            return await self.connections.webhook_secret(tenant_id, connection_id)
+
+        known = await self._known.get_or_load((connection_id,), load)
+        assert known is not None  # load raises rather than answer None
         return known
 
     @rpc
     async def GetWebhookSetup(self, request: pb.GetWebhookSetupRequest, context: Any) -> pb.GetWebhookSetupResponse:
         tenant_id, connection_id = convert.connection_ref(request)
-        record = await self.connections.get(tenant_id, connection_id)
+        record, secret = await self._webhook(connection_id)
+        if record.tenant_id != tenant_id:  # another tenant's connection looks absent, as everywhere
+            raise NotFound(f"connection {connection_id} does not exist")
         provider = providers.get(record.provider)
-        if provider.webhook_auth not in SCHEMES:
-            raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
-        _, secret = await self._secret(tenant_id, connection_id)
         path = f"/hooks/{provider.webhook_segment or record.provider}/{record.id}"
         if provider.webhook_auth is WebhookAuth.URL_SECRET:
             path += f"/{secret.reveal()}"
@@ -62,18 +67,15 @@ class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
     async def VerifyWebhook(self, request: pb.VerifyWebhookRequest, context: Any) -> pb.VerifyWebhookResponse:
         connection_id = parse_id(request.connection_id, "connection_id")
         named = convert.provider_name(request.provider)
-        tenant_id = await self.connections.tenant_of(connection_id)
-        record, secret = await self._secret(tenant_id, connection_id)
+        record, secret = await self._webhook(connection_id)
         if record.provider != named:
             raise NotFound(f"connection {connection_id} is not a {named} connection")
         provider = providers.get(record.provider)
-        if provider.webhook_auth not in SCHEMES:
-            raise NoWebhooks(f"{provider.title} sends no webhooks; the platform polls it")
         headers = {name.lower(): value for name, value in request.headers.items()}
         query = [(q.name, q.value) for q in request.query]
         problem = webhooks.problem(provider, secret.reveal(), headers, query, request.body, request.url_secret)
         if problem:
             raise WebhookRefused(f"not a webhook from this {provider.title} connection: {problem}")
         return pb.VerifyWebhookResponse(
-            tenant_id=str(tenant_id), connection_id=str(connection_id), provider=request.provider
+            tenant_id=str(record.tenant_id), connection_id=str(connection_id), provider=request.provider
         )

@@ -58,9 +58,7 @@ class TokenManager:
         self.metering = metering
         self.clock = clock
         # Recently handed-out credentials; every replica drops one as soon as its connection changes.
-        self._cache: LocalCache[Credential] = (
-            connections.changes.cache(cache_ttl) if connections.changes else LocalCache(0.0)
-        )
+        self._cache: LocalCache[Credential] = connections.cache(cache_ttl)
         self.connections = connections
         self.redis = redis
         self.http = http

@@ -15,15 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connector.v1 import connection_pb2
+from connector.v1 import common_pb2, connection_pb2
 from connectors.core_client import Authed
 from tenants.db import tenant_session
 from tenants.models import AlertRow, Record
-from workers.calls import Api, CoreStubs
+from workers.calls import Api, CoreStubs, Refused
 from workers.engine import journal, links, records
 from workers.engine.effects import Claim, Ledger
 from workers.engine.links import Kind
+from workers.engine.outcomes import Reason
 from workers.flows.settings import FlowSettings
+from workers.queue import DELIVER_ALERT, QUEUE, alert_job_id
 
 Enqueue = Callable[..., Awaitable[Any]]
 
@@ -37,6 +39,10 @@ class Services:
     connections: Authed
     http: httpx.AsyncClient
     enqueue: Enqueue
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.sessions)
 
 
 class Skipped(Exception):
@@ -78,14 +84,10 @@ class FlowContext:
         listed = await self.services.connections.ListConnections(
             connection_pb2.ListConnectionsRequest(tenant_id=str(self.tenant_id))
         )
-        names = {1: "zoho", 2: "shiprocket", 3: "shipstation", 4: "magento", 5: "amazon"}
-        found = [c for c in listed.connections if names.get(c.provider) == provider]
+        found = [c for c in listed.connections if provider_name(c.provider) == provider]
         if self.connection_id and any(c.connection_id == str(self.connection_id) for c in found):
             return self.connection_id
         if not found:
-            from workers.engine.outcomes import Reason
-            from workers.flows.fulfilment import Refused
-
             raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection")
         return uuid.UUID(found[0].connection_id)
 
@@ -116,16 +118,21 @@ class FlowContext:
         raise Skipped(why)
 
     async def claim(self, key: str) -> Claim:
-        return await Ledger(self.services.sessions).claim(self.tenant_id, self.record.id, key)
+        return await self.services.ledger.claim(self.tenant_id, self.record.id, key)
 
     async def complete(self, key: str, result: dict[str, Any]) -> None:
-        await Ledger(self.services.sessions).complete(self.tenant_id, key, result)
+        await self.services.ledger.complete(self.tenant_id, key, result)
 
     async def release(self, key: str) -> None:
-        await Ledger(self.services.sessions).release(self.tenant_id, key)
+        await self.services.ledger.release(self.tenant_id, key)
 
     async def alert(self, kind: str, summary: str, details: dict[str, Any]) -> None:
         await raise_alert(self.services, self.tenant_id, kind, summary, details, self.record.id)
+
+
+def provider_name(value: common_pb2.Provider.ValueType) -> str:
+    """``PROVIDER_ZOHO`` → ``zoho``: the enum's own names, so no second table to keep in step."""
+    return common_pb2.Provider.Name(value).removeprefix("PROVIDER_").lower()
 
 
 def _source_identity(record: Record) -> tuple[str, str]:
@@ -142,8 +149,6 @@ async def raise_alert(
     record_id: uuid.UUID | None = None,
 ) -> None:
     """Store the alert once per (kind, record or summary) and queue its delivery."""
-    from workers.queue import DELIVER_ALERT, QUEUE, alert_job_id
-
     dedup = f"{kind}:{record_id or summary}"
     async with tenant_session(services.sessions, tenant_id) as session:
         alert_id = (

@@ -19,23 +19,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workers.calls import Api, CallFailed
+from workers.calls import Api, CallFailed, Refused
 from workers.engine.effects import ClaimState
 from workers.engine.links import Kind
-from workers.engine.outcomes import Outcome, Reason, Verdict
+from workers.engine.outcomes import Outcome, Reason
 from workers.flows.context import FlowContext
 from workers.flows.settings import CourierPriority, FlowSettings
 
 FLOW = "fulfilment"
 IST = ZoneInfo("Asia/Kolkata")
 INVENTORY = "/inventory/v1"
-
-
-class Refused(CallFailed):
-    """The order cannot go on as it is (bad data, no courier): a dead letter with its reason."""
-
-    def __init__(self, reason: Reason, message: str) -> None:
-        super().__init__(Verdict(Outcome.DEAD_LETTER, reason, message))
 
 
 @dataclass(frozen=True)
@@ -297,7 +290,9 @@ async def run(ctx: FlowContext) -> None:
         assigned = claim.result
         if claim.state is not ClaimState.DONE:
             # Assigning again is refused once an AWB exists, so look first when an answer went missing.
-            shipment = (await shiprocket.call("GET", f"/shipments/{shipment_id}")).json().get("data") or {}
+            shipment: dict[str, Any] = {}
+            if claim.state is ClaimState.UNKNOWN:
+                shipment = (await shiprocket.call("GET", f"/shipments/{shipment_id}")).json().get("data") or {}
             if shipment.get("awb"):
                 assigned = {"awb": str(shipment["awb"]), "courier_name": str(shipment.get("courier") or "")}
             else:
