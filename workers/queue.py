@@ -5,6 +5,10 @@ per id while it is queued, running, or its result is kept).
     ingest_event(tenant_id, inbox_id)     a stored webhook → records          job id ingest:{inbox_id}
     run_record(tenant_id, record_id)      one attempt of a record's flow      job id record:{record_id}:{attempt}
     deliver_alert(tenant_id, alert_id)    send one alert over the tenant's channel   job id alert:{alert_id}
+    start_run(tenant_id, run_id)          a sync run finds its records (flow's discover) job id run:{run_id}
+    preview_record(tenant_id, record_id)  a dry run: what the record's next attempt would send (returned as
+                                          the job's result, a dict; nothing is written anywhere)
+                                                                               job id preview:{record_id}:{nonce}
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ QUEUE = "connectors:queue"
 INGEST_EVENT = "ingest_event"
 RUN_RECORD = "run_record"
 DELIVER_ALERT = "deliver_alert"
+START_RUN = "start_run"
+PREVIEW_RECORD = "preview_record"
 
 
 def ingest_job_id(inbox_id: str) -> str:
@@ -27,3 +33,11 @@ def record_job_id(record_id: str, attempt: int) -> str:
 
 def alert_job_id(alert_id: str) -> str:
     return f"alert:{alert_id}"
+
+
+def run_job_id(run_id: str) -> str:
+    return f"run:{run_id}"
+
+
+def preview_job_id(record_id: str, nonce: str) -> str:
+    return f"preview:{record_id}:{nonce}"

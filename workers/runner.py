@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,15 +23,13 @@ from workers import alerts
 from workers.calls import CallFailed
 from workers.engine import records
 from workers.engine.outcomes import Outcome, Reason, Verdict
-from workers.flows import fulfilment
+from workers.flows import catalog
 from workers.flows.context import FlowContext, Services, Skipped, raise_alert
 from workers.flows.settings import SettingInvalid, parse
 from workers.queue import DELIVER_ALERT, INGEST_EVENT, QUEUE, RUN_RECORD, alert_job_id, ingest_job_id, record_job_id
 
 log = structlog.get_logger("workers.runner")
 
-Flow = Callable[[FlowContext], Awaitable[None]]
-FLOWS: dict[str, Flow] = {fulfilment.FLOW: fulfilment.run}
 LOCK_SECONDS = 300.0
 
 
@@ -47,20 +44,6 @@ async def enqueue_record(services: Services, tenant_id: uuid.UUID, record: Recor
     )
 
 
-def route(provider: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
-    """Which flow an event starts, for which source, with what payload (pure); None: not for us."""
-    if provider == "zoho" and isinstance(body.get("salesorder"), dict):
-        order = body["salesorder"]
-        if str(order.get("status") or order.get("order_status") or "") != "confirmed":
-            return None
-        return (
-            fulfilment.FLOW,
-            f"zoho-salesorder:{order['salesorder_id']}",
-            {"salesorder_id": str(order["salesorder_id"])},
-        )
-    return None
-
-
 async def ingest_event(ctx: dict[str, Any], tenant_id: str, inbox_id: str) -> str:
     services: Services = ctx["services"]
     tenant = uuid.UUID(tenant_id)
@@ -70,23 +53,25 @@ async def ingest_event(ctx: dict[str, Any], tenant_id: str, inbox_id: str) -> st
             return "already ingested"
         try:
             body = json.loads(event.body)
-            routed = route(event.provider, body) if isinstance(body, dict) else None
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            routed, body = None, {"error": str(exc)}
-        if routed is None:
+            routed = catalog.route(event.provider, body) if isinstance(body, dict) else []
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            routed, body = [], {"error": str(exc)}
+        extra = {"inbox_id": inbox_id, "connection_id": str(event.connection_id)}
+        started: list[Record] = []
+        for flow, source, payload in routed:
+            record, new = await records.receive(session, tenant, flow, source, {**payload, **extra})
+            if new:
+                started.append(record)
+        if not routed:
             # Not a flow's business (an event we do not act on), yet kept as a record: nothing is lost.
-            flow, source, payload = "unrouted", f"inbox:{event.id}", {"provider": event.provider, "body": event.body}
-        else:
-            flow, source, payload = routed
-        payload = {**payload, "inbox_id": inbox_id, "connection_id": str(event.connection_id)}
-        record, new = await records.receive(session, tenant, flow, source, payload)
-        if routed is None:
+            payload = {"provider": event.provider, "body": event.body, **extra}
+            record, _ = await records.receive(session, tenant, "unrouted", f"inbox:{event.id}", payload)
             record.state, record.reason = "dead", str(Reason.INVALID_SOURCE_DATA)
             record.last_error = f"no flow acts on this {event.provider} event"
         event.state = "ingested"
-    if routed is not None and new:
+    for record in started:
         await enqueue_record(services, tenant, record)
-    return f"{flow}:{source}"
+    return ", ".join(f"{flow}:{source}" for flow, source, _ in routed) or "unrouted"
 
 
 async def _settings(services: Services, tenant: uuid.UUID) -> dict[str, Any]:
@@ -117,9 +102,9 @@ async def _attempt(services: Services, tenant: uuid.UUID, rid: uuid.UUID) -> str
         if record is None or record.state not in ("pending", "running"):
             return f"nothing to do ({record.state if record else 'gone'})"
         await records.begin(session, record)
-    flow = FLOWS.get(record.flow)
+    spec = catalog.FLOWS.get(record.flow)
     try:
-        if flow is None:
+        if spec is None:
             raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"unknown flow {record.flow}"))
         try:
             settings = parse(await _settings(services, tenant))
@@ -127,7 +112,7 @@ async def _attempt(services: Services, tenant: uuid.UUID, rid: uuid.UUID) -> str
             raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"settings: {exc}")) from None
         source_connection = (record.payload or {}).get("connection_id")
         context = FlowContext(services, record, settings, uuid.UUID(source_connection) if source_connection else None)
-        await flow(context)
+        await spec.run(context)
     except Skipped as skipped:
         async with tenant_session(services.sessions, tenant) as session:
             record = await _locked(session, rid)

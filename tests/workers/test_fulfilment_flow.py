@@ -4,148 +4,22 @@ budgets over gRPC, and the Zoho and Shiprocket sandboxes over HTTP; records and 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
-import pytest
-from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from connectors.settings import Settings
 from tenants.db import make_app_engine, make_sessions, tenant_session
-from tenants.models import InboxEvent, Record
-from tests.core.conftest import CoreHandle
-from tests.core.test_connections import connect, new_tenant
+from tests.workers.conftest import Loop, store_event, wait_for_record
 from workers.engine import links
-from workers.main import WorkerSettings
-from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
-
-ORG = "60012345678"
-
-
-@dataclass
-class Loop:
-    tenant: str
-    zoho: str
-    shiprocket: str
-    zoho_info: dict[str, Any]
-    shiprocket_info: dict[str, Any]
-    settings: Settings
-    arq: ArqRedis
-
-    async def zoho_api(self, method: str, path: str, **kwargs: Any) -> Any:
-        demo = self.zoho_info["demo"]
-        async with httpx.AsyncClient() as http:
-            token = (
-                await http.post(
-                    f"{demo['accounts_url']}/oauth/v2/token",
-                    data={
-                        "grant_type": "refresh_token",
-                        "refresh_token": demo["refresh_token"],
-                        "client_id": demo["client_id"],
-                        "client_secret": demo["client_secret"],
-                    },
-                )
-            ).json()["access_token"]
-            answer = await http.request(
-                method,
-                f"{demo['api_domain']}/inventory/v1{path}",
-                params={"organization_id": ORG, **kwargs.pop("params", {})},
-                headers={"Authorization": f"Zoho-oauthtoken {token}"},
-                **kwargs,
-            )
-            answer.raise_for_status()
-            return answer.json()
-
-
-@pytest.fixture
-async def loop(core: CoreHandle, sandboxes: Any) -> AsyncIterator[Loop]:
-    zoho_info, shiprocket_info = sandboxes.fresh("zoho"), sandboxes.fresh("shiprocket")
-    tenant = await new_tenant(core)
-    zoho = await connect(core, tenant, "zoho", zoho_info)
-    shiprocket = await connect(core, tenant, "shiprocket", shiprocket_info)
-    settings = Settings(
-        database_url=core.settings.database_url,
-        redis_url=core.settings.redis_url,
-        core_addr=f"127.0.0.1:{core.core.port}",
-        service_tokens=core.settings.service_tokens,
-    )
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    yield Loop(tenant, zoho.connection_id, shiprocket.connection_id, zoho_info, shiprocket_info, settings, pool)
-    await pool.aclose()
-
-
-@pytest.fixture
-async def worker(loop: Loop) -> AsyncIterator[Worker]:
-    running = Worker(
-        functions=WorkerSettings.functions,
-        cron_jobs=WorkerSettings.cron_jobs,
-        on_startup=WorkerSettings.on_startup,
-        on_shutdown=WorkerSettings.on_shutdown,
-        queue_name=QUEUE,
-        redis_pool=loop.arq,
-        ctx={"settings": loop.settings},
-        handle_signals=False,
-        poll_delay=0.05,
-        max_tries=1000,
-    )
-    task = asyncio.create_task(running.async_run())
-    yield running
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await WorkerSettings.on_shutdown(running.ctx)  # the pool is the fixture's (Worker.close() would close it)
-
-
-async def store_event(loop: Loop, body: dict[str, Any]) -> uuid.UUID:
-    """What the ingress does with a verified webhook: the raw event in the inbox, then the job."""
-    engine = make_app_engine(loop.settings)
-    inbox_id = uuid.uuid4()
-    async with tenant_session(make_sessions(engine), uuid.UUID(loop.tenant)) as session:
-        session.add(
-            InboxEvent(
-                id=inbox_id,
-                tenant_id=uuid.UUID(loop.tenant),
-                connection_id=uuid.UUID(loop.zoho),
-                provider="zoho",
-                dedup_key=f"test:{inbox_id}",
-                headers={},
-                body=json.dumps(body),
-            )
-        )
-    await engine.dispose()
-    await loop.arq.enqueue_job(
-        INGEST_EVENT, loop.tenant, str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE
-    )
-    return inbox_id
-
-
-async def wait_for_record(loop: Loop, source: str, states: tuple[str, ...], seconds: float = 30) -> Record:
-    engine = make_app_engine(loop.settings)
-    sessions = make_sessions(engine)
-    try:
-        for _ in range(int(seconds / 0.1)):
-            async with tenant_session(sessions, uuid.UUID(loop.tenant)) as session:
-                record = (await session.execute(select(Record).where(Record.source_ref == source))).scalar_one_or_none()
-            if record is not None and record.state in states:
-                return record
-            await asyncio.sleep(0.1)
-        raise AssertionError(
-            f"{source} did not reach {states}: {record and (record.state, record.step, record.last_error)}"
-        )
-    finally:
-        await engine.dispose()
 
 
 async def test_a_confirmed_order_gets_a_courier_and_an_awb_written_back(loop: Loop, worker: Worker) -> None:
     orders = await loop.zoho_api("GET", "/salesorders", params={"filter_by": "Status.Confirmed"})
     order = next(o for o in orders["salesorders"] if not o.get("cf_awb_number"))
     await store_event(loop, {"salesorder": order})
-    record = await wait_for_record(loop, f"zoho-salesorder:{order['salesorder_id']}", ("succeeded", "dead"))
+    record = await wait_for_record(loop, f"zoho_salesorder:{order['salesorder_id']}", ("succeeded", "dead"))
     assert record.state == "succeeded", record.last_error
     refs = record.target_refs
     updated = (await loop.zoho_api("GET", f"/salesorders/{order['salesorder_id']}"))["salesorder"]

@@ -137,7 +137,7 @@ def provider_name(value: common_pb2.Provider.ValueType) -> str:
 
 def _source_identity(record: Record) -> tuple[str, str]:
     kind, _, ref = record.source_ref.partition(":")
-    return {"zoho-salesorder": Kind.ZOHO_SALESORDER.value}.get(kind, kind), ref
+    return kind, ref
 
 
 async def raise_alert(

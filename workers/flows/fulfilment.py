@@ -25,8 +25,10 @@ from workers.engine.links import Kind
 from workers.engine.outcomes import Outcome, Reason
 from workers.flows.context import FlowContext
 from workers.flows.settings import CourierPriority, FlowSettings
+from workers.flows.spec import FlowSpec
 
 FLOW = "fulfilment"
+SOURCE = Kind.ZOHO_SALESORDER
 IST = ZoneInfo("Asia/Kolkata")
 INVENTORY = "/inventory/v1"
 
@@ -323,3 +325,15 @@ async def run(ctx: FlowContext) -> None:
             },
         )
         await ctx.advance("written_back", {})
+
+
+def route(provider: str, body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A Zoho sales-order webhook for a confirmed order starts its fulfilment."""
+    order = body.get("salesorder") if provider == "zoho" else None
+    if not isinstance(order, dict) or str(order.get("status") or order.get("order_status") or "") != "confirmed":
+        return []
+    salesorder_id = str(order["salesorder_id"])
+    return [(f"{SOURCE}:{salesorder_id}", {"salesorder_id": salesorder_id})]
+
+
+SPEC = FlowSpec(FLOW, run, route=route)

@@ -1,0 +1,30 @@
+"""The shape of a flow, as data: its name, the function that runs one record, which webhook events start it
+(``route``) and how a sync run finds its records in a time window (``discover``). The table of flows is
+``workers.flows.catalog``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from workers.flows.context import FlowContext
+
+Routed = tuple[str, dict[str, Any]]
+"""(source_ref, payload) for one record an event starts."""
+
+Run = Callable[[FlowContext], Awaitable[None]]
+Route = Callable[[str, dict[str, Any]], list[Routed]]
+Discover = Callable[[FlowContext, datetime, datetime], AsyncIterator[Routed]]
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    name: str
+    run: Run
+    route: Route | None = None
+    """A provider's webhook body → the records it starts in this flow (pure; [] when not this flow's)."""
+    discover: Discover | None = None
+    """A sync run: every record this flow should hold for sources changed between the two instants."""
