@@ -38,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     core = sub.add_parser("core", help="run the gRPC core service")
     core.add_argument("--ready-file", type=Path, help="write the listening address here once serving")
 
-    sub.add_parser("worker", help="run an arq worker of the sync flows (foreground)")
+    worker = sub.add_parser("worker", help="run an arq worker of the sync flows (foreground)")
+    worker.add_argument("--ready-file", type=Path, help="write the worker's queue here once it has started")
     portal = sub.add_parser("portal", help="run the portal (webhook ingress) with uvicorn")
-    portal.add_argument("--host", default="127.0.0.1")
-    portal.add_argument("--port", type=int, default=8000)
+    portal.add_argument("--host", help="default: the host of CONNECTORS_PORTAL_ADDR (127.0.0.1)")
+    portal.add_argument("--port", type=int, help="default: the port of CONNECTORS_PORTAL_ADDR (8000)")
     portal.add_argument("--ready-file", type=Path, help="write the portal's URL here once serving")
 
     tenant = sub.add_parser("tenant", help="manage tenants through the core")
@@ -90,12 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from workers.main import run as run_worker
 
-        run_worker()
+        run_worker(args.ready_file)
         return 0
     if args.command == "portal":
         from portal.app import serve
 
-        return serve(settings, args.host, args.port, args.ready_file)
+        host, _, port = settings.portal_addr.rpartition(":")
+        return serve(settings, args.host or host, args.port or int(port), args.ready_file)
     if args.command == "tenant":
         from connectors.commands import tenant_command
 

@@ -1,6 +1,7 @@
 """The demo merchant on the platform: a tenant connected to every sandbox with the sandboxes' demo credentials.
 
-Idempotent: an existing demo tenant and its connections are kept.
+Idempotent: an existing demo tenant and its connections are kept. ``wire_webhooks`` points the Zoho and
+Shiprocket sandboxes' webhooks at the portal, so confirming an order in the Zoho sandbox gets it an AWB.
 """
 
 from __future__ import annotations
@@ -8,7 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from connector.v1 import common_pb2, connection_pb2, connection_pb2_grpc, tenant_pb2, tenant_pb2_grpc
+import httpx
+
+from connector.v1 import (
+    common_pb2,
+    connection_pb2,
+    connection_pb2_grpc,
+    tenant_pb2,
+    tenant_pb2_grpc,
+    token_pb2,
+    token_pb2_grpc,
+    webhook_pb2,
+    webhook_pb2_grpc,
+)
 from connectors.core_client import CoreClient
 
 SLUG = "demo-traders"
@@ -102,3 +115,43 @@ async def ensure_demo(client: CoreClient, sandboxes: dict[str, Any]) -> tuple[st
         )
         results.append((conn.display_name, tested.ok, tested.error))
     return tenant_id, results
+
+
+async def wire_webhooks(client: CoreClient, tenant_id: str, portal_url: str, sandboxes: dict[str, Any]) -> list[str]:
+    """Configure the demo merchant's webhooks at Zoho (through its API, as a merchant's admin would) and at
+    Shiprocket (its panel: the sandbox's admin route) with the URLs and secrets the core keeps; idempotent.
+    Returns a line per provider saying what was configured."""
+    connections = client.stub(connection_pb2_grpc.ConnectionServiceStub)
+    hooks = client.stub(webhook_pb2_grpc.WebhookServiceStub)
+    listed = await connections.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant_id))
+    by_provider = {c.provider: c.connection_id for c in listed.connections}
+    done = []
+    async with httpx.AsyncClient(timeout=10) as http:
+        zoho = by_provider.get(common_pb2.PROVIDER_ZOHO)
+        if zoho:
+            setup = await hooks.GetWebhookSetup(
+                webhook_pb2.GetWebhookSetupRequest(tenant_id=tenant_id, connection_id=zoho)
+            )
+            token = await client.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
+                token_pb2.GetAccessTokenRequest(tenant_id=tenant_id, connection_id=zoho)
+            )
+            url = f"{portal_url}{setup.path}"
+            api = f"{token.base_url}/inventory/v1/settings/webhooks"
+            auth = {token.header_name: token.header_value}
+            existing = (await http.get(api, params=dict(token.params), headers=auth)).json().get("webhooks") or []
+            if not any(hook.get("url") == url for hook in existing):
+                body = {"url": url, "entity": "salesorder", "events": ["confirmed"], "secret": setup.secret}
+                answer = await http.post(api, params=dict(token.params), headers=auth, json=body)
+                answer.raise_for_status()
+            done.append(f"zoho        sales orders confirmed → {url}")
+        shiprocket = by_provider.get(common_pb2.PROVIDER_SHIPROCKET)
+        if shiprocket and "shiprocket" in sandboxes:
+            setup = await hooks.GetWebhookSetup(
+                webhook_pb2.GetWebhookSetupRequest(tenant_id=tenant_id, connection_id=shiprocket)
+            )
+            url = f"{portal_url}{setup.path}"
+            config = {"account": "demo", "url": url, "token": setup.secret, "enabled": True}
+            answer = await http.post(f"{sandboxes['shiprocket']['admin_url']}/webhook-config", json=config)
+            answer.raise_for_status()
+            done.append(f"shiprocket  tracking events → {url}")
+    return done

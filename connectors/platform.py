@@ -40,6 +40,7 @@ def run(command: str, settings: Settings) -> int:
     print(f"database   {settings.database_url.split('@')[-1]} migrated to head")
     print(f"redis      {settings.redis_url}")
     sandboxes: dict[str, Any] = {}
+    tenant_id = ""
     for service in supervisor.SERVICES:
         try:
             info = supervisor.start(service)
@@ -56,6 +57,11 @@ def run(command: str, settings: Settings) -> int:
             print(f"\nDemo tenant {tenant_id} (demo-traders), connected to every sandbox:")
             for name, ok, error in results:
                 print(f"  {name:16} {'healthy' if ok else 'FAILING: ' + error}")
+        if service.name == "portal":
+            url = str(info["portal"]["url"])
+            print(f"{'':10} {url}")
+            for line in asyncio.run(_wire(settings, tenant_id, url, sandboxes)):
+                print(f"{'':10} webhook: {line}")
     print("\nStop everything with 'make down'.")
     print("Every sandbox URL (all Zoho data centres) and credential: 'uv run connectors sandbox info --json'.")
     return 0
@@ -68,6 +74,17 @@ async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, lis
     client = CoreClient(settings)
     try:
         return await ensure_demo(client, sandboxes)
+    finally:
+        await client.close()
+
+
+async def _wire(settings: Settings, tenant_id: str, portal_url: str, sandboxes: dict[str, Any]) -> list[str]:
+    from connectors.core_client import CoreClient
+    from connectors.demo import wire_webhooks
+
+    client = CoreClient(settings)
+    try:
+        return await wire_webhooks(client, tenant_id, portal_url, sandboxes)
     finally:
         await client.close()
 

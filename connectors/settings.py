@@ -22,6 +22,8 @@ class Settings:
 
     core_addr: str = "127.0.0.1:50051"
     """CONNECTORS_CORE_ADDR: where the core's gRPC server listens and where clients find it."""
+    portal_addr: str = "127.0.0.1:8000"
+    """CONNECTORS_PORTAL_ADDR: where ``connectors portal`` listens (webhook ingress, later the merchants' pages)."""
     service_tokens: str = ""
     """CONNECTORS_SERVICE_TOKENS: ``name:token,...`` that callers of the core present (16+ chars each)."""
     master_keys: str = ""
@@ -62,6 +64,7 @@ class Settings:
             app_database_url=env.get("CONNECTORS_APP_DATABASE_URL") or None,
             redis_url=env.get("CONNECTORS_REDIS_URL", cls.redis_url),
             core_addr=env.get("CONNECTORS_CORE_ADDR", cls.core_addr),
+            portal_addr=env.get("CONNECTORS_PORTAL_ADDR", cls.portal_addr),
             service_tokens=env.get("CONNECTORS_SERVICE_TOKENS", cls.service_tokens),
             master_keys=env.get("CONNECTORS_MASTER_KEYS", cls.master_keys),
             rate_limits=env.get("CONNECTORS_RATE_LIMITS", cls.rate_limits),

@@ -1,7 +1,6 @@
 """``connectors up`` / ``down``: the platform's processes, started detached with pid, log and ready files.
 
-Each service is data: a name, the command that runs it, and the file it writes once ready. Later
-issues add the core, the workers and the portal to ``SERVICES``.
+Each service is data: a name, the command that runs it, and the file it writes once ready.
 """
 
 from __future__ import annotations
@@ -49,6 +48,16 @@ SERVICES: tuple[Service, ...] = (
         "core",
         (sys.executable, "-m", "connectors.cli", "core", "--ready-file", str(RUN_DIR / "core.json")),
         "gRPC core: credentials, tokens, budgets",
+    ),
+    Service(
+        "worker",
+        (sys.executable, "-m", "connectors.cli", "worker", "--ready-file", str(RUN_DIR / "worker.json")),
+        "arq worker: the sync flows",
+    ),
+    Service(
+        "portal",
+        (sys.executable, "-m", "connectors.cli", "portal", "--ready-file", str(RUN_DIR / "portal.json")),
+        "portal: webhook ingress",
     ),
 )
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -67,6 +68,7 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
         "CONNECTORS_SANDBOX_PORT_OFFSET": str(free_port_offset()),
         "CONNECTORS_DATABASE_URL": database_url,
         "CONNECTORS_CORE_ADDR": f"127.0.0.1:{core_port}",
+        "CONNECTORS_PORTAL_ADDR": f"127.0.0.1:{free_port()}",
         "CONNECTORS_MASTER_KEYS": "",
         "CONNECTORS_SERVICE_TOKENS": "",
     }
@@ -85,11 +87,40 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
         assert again.returncode == 0 and again.stdout.count("healthy") == 5
         listed = connectors("tenant", "list", env=env)
         assert listed.returncode == 0 and "demo-traders" in listed.stdout
+        assert up.stdout.count("webhook:") == 2, up.stdout
+        # The demo is wired: confirming an order in the Zoho sandbox gets it an AWB within seconds.
+        assert _confirm_a_draft_and_wait_for_its_awb(state["zoho"]["demo"])
     finally:
         down = connectors("down", env=env)
     assert "stopped" in down.stdout
     assert not (tmp_path / "run" / "sandbox.pid").exists()
     assert not (tmp_path / "run" / "core.pid").exists()
+
+
+def _confirm_a_draft_and_wait_for_its_awb(demo: dict[str, str], seconds: float = 30) -> str:
+    with httpx.Client(timeout=10) as http:
+        token = http.post(
+            f"{demo['accounts_url']}/oauth/v2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": demo["refresh_token"],
+                "client_id": demo["client_id"],
+                "client_secret": demo["client_secret"],
+            },
+        ).json()["access_token"]
+        api, auth = f"{demo['api_domain']}/inventory/v1", {"Authorization": f"Zoho-oauthtoken {token}"}
+        org = {"organization_id": demo["organization_id"]}
+        drafts = http.get(f"{api}/salesorders", params={**org, "filter_by": "Status.Draft"}, headers=auth).json()
+        order = drafts["salesorders"][0]["salesorder_id"]
+        http.post(f"{api}/salesorders/{order}/status/confirmed", params=org, headers=auth).raise_for_status()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = http.get(f"{api}/salesorders/{order}", params=org, headers=auth).json()["salesorder"]
+            fields = {cf["api_name"]: cf.get("value") for cf in found.get("custom_fields") or []}
+            if fields.get("cf_awb_number"):
+                return str(fields["cf_awb_number"])
+            time.sleep(0.2)
+    raise AssertionError(f"sales order {order} got no AWB within {seconds:.0f} s")
 
 
 def test_a_busy_port_is_reported_not_crashed_on() -> None:

@@ -8,7 +8,9 @@ answering before the sweeper hands it to another; the sweeper runs every ``CONNE
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 import grpc
@@ -67,8 +69,15 @@ class WorkerSettings:
     max_tries = 1000  # our records count attempts themselves; a job lost mid-run is simply run again
 
 
-def run() -> None:
-    """Run a worker in the foreground until SIGINT/SIGTERM."""
+def run(ready_file: Path | None = None) -> None:
+    """Run a worker in the foreground until SIGINT/SIGTERM; once started, say so in ``ready_file``."""
     from arq.worker import run_worker
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    async def started(ctx: dict[str, Any]) -> None:
+        await startup(ctx)
+        if ready_file is not None:
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"worker": {"queue": QUEUE, "pid": os.getpid()}}))
+            tmp.replace(ready_file)
+
+    run_worker(WorkerSettings, on_startup=started)  # type: ignore[arg-type]
