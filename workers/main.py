@@ -2,8 +2,9 @@
 the core's gRPC channel, one HTTP client) are opened once in ``startup`` and kept on arq's ``ctx``.
 
 The core's service token is the ``workers`` entry of ``CONNECTORS_SERVICE_TOKENS`` (else the first).
-``CONNECTORS_RECORD_LOCK_SECONDS`` (default 300) is how long a record stays with a worker that stopped
-answering before the sweeper hands it to another; the sweeper runs every ``CONNECTORS_SWEEP_SECONDS`` (5).
+``CONNECTORS_HTTP_TIMEOUT_SECONDS`` (30) bounds each provider call. ``CONNECTORS_RECORD_LOCK_SECONDS`` (300)
+is how long a record stays with a worker that stopped answering before the sweeper hands it to another; the
+sweeper runs every ``CONNECTORS_SWEEP_SECONDS`` (5). ``CONNECTORS_RETRY_SCALE`` (1) compresses retry delays.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     engine = make_app_engine(settings, pool_size=10, max_overflow=10)
     channel = grpc.aio.insecure_channel(settings.core_addr)
     token = settings.service_token("workers")
-    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+    seconds = float(ctx.get("http_timeout") or os.environ.get("CONNECTORS_HTTP_TIMEOUT_SECONDS", "30"))
+    http = httpx.AsyncClient(timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)))
     redis = ctx["redis"]
     ctx["closers"] = [engine.dispose, channel.close, http.aclose]
     ctx["record_lock_seconds"] = float(os.environ.get("CONNECTORS_RECORD_LOCK_SECONDS", "300"))

@@ -38,7 +38,7 @@ async def enqueue_record(services: Services, tenant_id: uuid.UUID, record: Recor
         RUN_RECORD,
         str(tenant_id),
         str(record.id),
-        _job_id=record_job_id(str(record.id), record.attempts + 1),
+        _job_id=record_job_id(str(record.id), record.attempts + 1, records.replays(record)),
         _queue_name=QUEUE,
         _defer_until=at,
     )

@@ -89,7 +89,7 @@ async def worker(loop: Loop) -> AsyncIterator[Worker]:
         on_shutdown=WorkerSettings.on_shutdown,
         queue_name=QUEUE,
         redis_pool=loop.arq,
-        ctx={"settings": loop.settings},
+        ctx={"settings": loop.settings, "http_timeout": 5.0},
         handle_signals=False,
         poll_delay=0.05,
         max_tries=1000,
