@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from redis.asyncio import Redis
 
+from bench.processes import free_port, spawn, stop
 from connector.v1 import (
     common_pb2,
     connection_pb2,
@@ -62,7 +62,6 @@ ROUNDS = 7
 LATENCY_ROUNDS = 3
 TOKEN = "b" * 32
 REDIS_DB = 14
-READY_TIMEOUT = 60.0
 
 
 # ----------------------------------------------------------------- the bare endpoint (its own process)
@@ -247,35 +246,6 @@ async def _measure_all(targets: list[Target], secret: str) -> dict[str, dict[str
 
 
 # ----------------------------------------------------------------- orchestration
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def _spawn(argv: list[str], env: dict[str, str], ready: Path, log: Path) -> asyncio.subprocess.Process:
-    """Start a server process and wait for its ready file."""
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        proc = await asyncio.create_subprocess_exec(*argv, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT)
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not ready.exists():
-        if proc.returncode is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{' '.join(argv[:4])} did not start:\n{log.read_text()[-2000:]}")
-        await asyncio.sleep(0.05)
-    return proc
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
-
 async def _connect(core_addr: str) -> tuple[str, str, webhook_pb2.GetWebhookSetupResponse]:
     """A tenant with a Zoho connection (never called: webhooks need no provider) and its webhook setup."""
     channel = grpc.aio.insecure_channel(core_addr)
@@ -321,7 +291,7 @@ async def _run(work: Path) -> dict[str, dict[str, float]]:
     base = Settings.from_env()
     database_url = f"{base.database_url.rsplit('/', 1)[0]}/connectors_bench_{uuid.uuid4().hex[:8]}"
     redis_url = f"{base.redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
-    core_addr = f"127.0.0.1:{_free_port()}"
+    core_addr = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         "CONNECTORS_DATABASE_URL": database_url,
@@ -337,17 +307,17 @@ async def _run(work: Path) -> dict[str, dict[str, float]]:
         await asyncio.to_thread(migrate, Settings(database_url=database_url))
         python = sys.executable
         core_cmd = [python, "-m", "connectors.cli", "core", "--ready-file", str(work / "core.json")]
-        procs.append(await _spawn(core_cmd, env, work / "core.json", work / "core.log"))
+        procs.append(await spawn(core_cmd, env, work / "core.json", work / "core.log"))
         tenant, connection, setup = await _connect(core_addr)
-        portal_port, bare_port = _free_port(), _free_port()
+        portal_port, bare_port = free_port(), free_port()
         portal_cmd = [python, "-m", "portal", "--port", str(portal_port), "--ready-file", str(work / "portal.json")]
-        procs.append(await _spawn(portal_cmd, env, work / "portal.json", work / "portal.log"))
+        procs.append(await spawn(portal_cmd, env, work / "portal.json", work / "portal.log"))
         bare_code = (
             "import asyncio, sys; from pathlib import Path; from bench.webhook_ingest import serve_bare; "
             "asyncio.run(serve_bare(int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])))"
         )
         bare_cmd = [python, "-c", bare_code, str(bare_port), tenant, str(work / "bare.json")]
-        procs.append(await _spawn(bare_cmd, env, work / "bare.json", work / "bare.log"))
+        procs.append(await spawn(bare_cmd, env, work / "bare.json", work / "bare.log"))
         targets = [
             Target("bare insert", bare_port, f"/bare/{connection}", 202),
             Target("webhook ingest", portal_port, setup.path, 202),
@@ -355,7 +325,7 @@ async def _run(work: Path) -> dict[str, dict[str, float]]:
         return await _measure_all(targets, setup.secret)
     finally:
         for proc in reversed(procs):
-            await _stop(proc)
+            await stop(proc)
         await drop_database_async(database_url)
         await _forget_jobs(redis_url)
 

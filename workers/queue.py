@@ -3,7 +3,7 @@ enqueue, and the deterministic job ids that make enqueueing the same work twice 
 per id while it is queued, running, or its result is kept).
 
     ingest_event(tenant_id, inbox_id)     a stored webhook → records          job id ingest:{inbox_id}
-    run_record(tenant_id, record_id)      one attempt of a record's flow      job id record:{record_id}:{attempt}
+    run_record(tenant_id, record_id)      one attempt of a record's flow     job id record:{id}[:r{replays}]:{attempt}
     deliver_alert(tenant_id, alert_id)    send one alert over the tenant's channel   job id alert:{alert_id}
     start_run(tenant_id, run_id)          a sync run finds its records (flow's discover) job id run:{run_id}
     preview_record(tenant_id, record_id)  a dry run: what the record's next attempt would send (returned as
@@ -27,8 +27,9 @@ def ingest_job_id(inbox_id: str) -> str:
     return f"ingest:{inbox_id}"
 
 
-def record_job_id(record_id: str, attempt: int) -> str:
-    return f"record:{record_id}:{attempt}"
+def record_job_id(record_id: str, attempt: int, replays: int = 0) -> str:
+    """One job per attempt; a replayed record counts its attempts from 1 again, so the replay is in the id."""
+    return f"record:{record_id}:{attempt}" if not replays else f"record:{record_id}:r{replays}:{attempt}"
 
 
 def alert_job_id(alert_id: str) -> str:

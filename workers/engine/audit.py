@@ -17,7 +17,7 @@ from typing import Any
 from connectors.logs import redact
 
 GENESIS = bytes(32)
-KINDS = ("received", "sent", "answered", "decided", "failed", "dead_lettered", "replayed", "note")
+KINDS = ("received", "sent", "answered", "decided", "failed", "dead_lettered", "replayed", "alerted", "note")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ so a job Redis lost is run again.
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,8 @@ from workers.engine import journal
 from workers.engine.outcomes import Outcome, Verdict, after_attempts, backoff
 
 MAX_ATTEMPTS = 8
+RETRY_SCALE = float(os.environ.get("CONNECTORS_RETRY_SCALE", "1"))
+"""Compressed clock for tests and demos: every retry delay is multiplied by this (1 in production)."""
 
 
 class TransitionRefused(Exception):
@@ -96,17 +99,17 @@ async def fail(
     verdict: Verdict,
     *,
     retry_after: float | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int | None = None,
     now: datetime | None = None,
 ) -> Verdict:
     """Schedule a retry, or dead-letter with the verdict's reason once retrying is pointless or used up."""
-    final = after_attempts(verdict, record.attempts, max_attempts)
+    final = after_attempts(verdict, record.attempts, max_attempts or MAX_ATTEMPTS)
     record.last_error = final.message
     if final.outcome is Outcome.DEAD_LETTER:
         record.state, record.reason, record.next_attempt_at = "dead", str(final.reason), None
         await journal.append(session, record, "dead_lettered", {"reason": record.reason, "error": final.message})
     else:
-        delay = backoff(record.attempts, retry_after)
+        delay = backoff(record.attempts, retry_after) * RETRY_SCALE
         record.state, record.next_attempt_at = "pending", (now or datetime.now(UTC)) + timedelta(seconds=delay)
         await journal.append(
             session, record, "failed", {"outcome": str(final.outcome), "error": final.message, "retry_in_s": delay}
@@ -121,7 +124,16 @@ async def replay(session: AsyncSession, record: Record, by: str, reason: str) ->
     if not reason.strip():
         raise TransitionRefused("a replay needs a reason")
     record.state, record.next_attempt_at, record.attempts = "pending", None, 0
+    record.payload = {**(record.payload or {}), REPLAYS: replays(record) + 1}
     await journal.append(session, record, "replayed", {"by": by, "reason": reason, "from_step": record.step})
+
+
+REPLAYS = "_replays"
+"""Kept in the payload: how often the record was replayed (its attempts count from 1 again each time)."""
+
+
+def replays(record: Record) -> int:
+    return int((record.payload or {}).get(REPLAYS, 0))
 
 
 async def due(
