@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.models import Record, RecordEvent
@@ -17,19 +17,24 @@ def _event(row: RecordEvent) -> Event:
     return Event(str(row.record_id), row.seq, row.kind, row.at, row.data, row.prev_hash, row.hash)
 
 
+_LAST = text(
+    """SELECT e.seq, e.hash FROM records r
+       LEFT JOIN LATERAL (SELECT seq, hash FROM record_events WHERE record_id = r.id ORDER BY seq DESC LIMIT 1) e
+       ON true
+       WHERE r.id = :record FOR UPDATE OF r"""
+)
+
+
 async def append(
     session: AsyncSession, record: Record, kind: str, data: dict[str, Any], at: datetime | None = None
 ) -> Event:
-    """Add an event after the record's last one; the record row is locked so appends never race."""
-    await session.execute(select(Record.id).where(Record.id == record.id).with_for_update())
-    last = (
-        await session.execute(
-            select(RecordEvent).where(RecordEvent.record_id == record.id).order_by(RecordEvent.seq.desc()).limit(1)
-        )
-    ).scalar_one_or_none()
-    event = chain(_event(last) if last else None, str(record.id), kind, at or datetime.now(UTC), data)
-    session.add(
-        RecordEvent(
+    """Add an event after the record's last one; the record row is locked so appends never race (one round
+    trip for the lock and the last link of the chain, one for the insert: this is on every record step)."""
+    seq, last_hash = (await session.execute(_LAST, {"record": record.id})).one()
+    prev = Event(str(record.id), seq, "", datetime.now(UTC), {}, b"", bytes(last_hash)) if seq else None
+    event = chain(prev, str(record.id), kind, at or datetime.now(UTC), data)
+    await session.execute(
+        insert(RecordEvent).values(
             tenant_id=record.tenant_id,
             record_id=record.id,
             seq=event.seq,
@@ -40,7 +45,6 @@ async def append(
             hash=event.hash,
         )
     )
-    await session.flush()
     return event
 
 
