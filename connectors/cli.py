@@ -5,6 +5,7 @@ connectors sandbox info --json                                               the
 connectors migrate [--revision head]                                         create the database, run Alembic
 connectors doctor                                                            check PostgreSQL and Redis
 connectors up | down | status                                                the platform, detached
+connectors replay --tenant T [--flow F] [--since WHEN] [--reason R] [--dry-run]  replay dead-lettered records
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     keys = sub.add_parser("keys", help="key-encryption keys")
     keys.add_argument("action", choices=["generate", "rotate"])
     keys.add_argument("--kid", default=None, help="(generate) the new key's id (default: k<timestamp>)")
+
+    replay = sub.add_parser("replay", help="replay a tenant's dead-lettered records through the core")
+    replay.add_argument("--tenant", required=True, help="the tenant's id or slug")
+    replay.add_argument("--flow", help="only this flow's records (e.g. fulfilment)")
+    replay.add_argument("--since", help="only records created since: an age (30m, 2h, 3d) or an ISO date/time")
+    replay.add_argument("--reason", help="why, for the records' journals and the audit log")
+    replay.add_argument("--dry-run", action="store_true", help="show what each would send; change nothing")
 
     sub.add_parser("up", help="migrate and start the platform in the background; print what runs where")
     sub.add_parser("down", help="stop what 'up' started")
@@ -106,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.commands import keys_command
 
         return keys_command(settings, args.action, args.kid)
+    if args.command == "replay":
+        from connectors.replay import replay_command
+
+        return replay_command(settings, args.tenant, args.flow, args.since, args.reason, args.dry_run)
     if args.command in ("up", "down", "status"):
         from connectors import platform
 

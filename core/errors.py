@@ -9,7 +9,8 @@ CoreError                       -- base; ``code`` is the gRPC status code
 ├── WebhookRefused              -- PERMISSION_DENIED: a webhook without the connection's signature or token
 ├── NoWebhooks                  -- FAILED_PRECONDITION: the provider sends no webhooks (we poll it)
 ├── BudgetExhausted             -- RESOURCE_EXHAUSTED with a RetryInfo delay
-└── ProviderUnavailable         -- UNAVAILABLE: the provider did not answer usably; retry later
+├── ProviderUnavailable         -- UNAVAILABLE: the provider did not answer usably; retry later
+└── WorkersUnavailable          -- UNAVAILABLE: no worker took the job in time, or the queue is unreachable
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ class NeedsReauth(CoreError):
 class ProviderUnavailable(CoreError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = "PROVIDER_UNAVAILABLE"
+
+
+class WorkersUnavailable(CoreError):
+    code = grpc.StatusCode.UNAVAILABLE
+    reason = "WORKERS_UNAVAILABLE"
 
 
 class WebhookRefused(CoreError):

@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 import httpx
+from arq.connections import RedisSettings, create_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
@@ -18,6 +19,10 @@ from connector.v1 import (
     budget_pb2_grpc,
     connection_pb2,
     connection_pb2_grpc,
+    record_pb2,
+    record_pb2_grpc,
+    sync_pb2,
+    sync_pb2_grpc,
     tenant_pb2,
     tenant_pb2_grpc,
     token_pb2,
@@ -36,6 +41,8 @@ from core.metering import Metering
 from core.oauth import OAuthFlow
 from core.services.budgets import BudgetService
 from core.services.connections import ConnectionService
+from core.services.records import RecordService
+from core.services.sync import SyncService
 from core.services.tenants import TenantService
 from core.services.tokens import TokenService
 from core.services.webhooks import WebhookService
@@ -80,6 +87,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     budgets = Budgets(redis)
     metering = Metering(budgets, usage, settings.budget_time_scale)
     token_manager = TokenManager(connections, redis, http, metering=metering)
+    queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
 
     server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
     tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(tenants), server)
@@ -95,6 +103,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
     budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, metering), server)
     webhook_pb2_grpc.add_WebhookServiceServicer_to_server(WebhookService(connections), server)
+    sync_pb2_grpc.add_SyncServiceServicer_to_server(SyncService(sessions, queue), server)
+    record_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(sessions, queue), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
@@ -103,6 +113,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
         token_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name,
         budget_pb2.DESCRIPTOR.services_by_name["BudgetService"].full_name,
         webhook_pb2.DESCRIPTOR.services_by_name["WebhookService"].full_name,
+        sync_pb2.DESCRIPTOR.services_by_name["SyncService"].full_name,
+        record_pb2.DESCRIPTOR.services_by_name["RecordService"].full_name,
     ]
     names = [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
@@ -112,7 +124,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     await server.start()
     for name in [*services, ""]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    closers = [changes.stop, budgets.close, http.aclose, redis.aclose, engine.dispose]
+    closers = [changes.stop, budgets.close, http.aclose, redis.aclose, queue.aclose, engine.dispose]
     return Core(server, port, health_servicer, token_manager, closers)
 
 
