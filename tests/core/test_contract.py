@@ -8,10 +8,22 @@ from pathlib import Path
 
 from google.protobuf.descriptor import FileDescriptor
 
-from connector.v1 import budget_pb2, common_pb2, connection_pb2, tenant_pb2, token_pb2
+from connector.v1 import (
+    budget_pb2,
+    common_pb2,
+    connection_pb2,
+    record_pb2,
+    sync_pb2,
+    tenant_pb2,
+    token_pb2,
+    webhook_pb2,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES: list[FileDescriptor] = [m.DESCRIPTOR for m in (budget_pb2, common_pb2, connection_pb2, tenant_pb2, token_pb2)]
+FILES: list[FileDescriptor] = [
+    m.DESCRIPTOR
+    for m in (budget_pb2, common_pb2, connection_pb2, record_pb2, sync_pb2, tenant_pb2, token_pb2, webhook_pb2)
+]
 
 
 def test_generated_stubs_are_what_the_proto_files_generate() -> None:
