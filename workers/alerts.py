@@ -59,6 +59,7 @@ class AlertKind(StrEnum):
     RTO_INITIATED = "rto_initiated"
     SHIPMENT_LOST = "shipment_lost"
     REMITTANCE_MISMATCH = "remittance_mismatch"
+    RETURN_QC_FAILED = "return_qc_failed"
     DEAD_LETTER = "dead_letter"
 
 
@@ -67,6 +68,7 @@ KIND_WORDS: dict[AlertKind, str] = {
     AlertKind.RTO_INITIATED: "Return to origin (RTO) initiated",
     AlertKind.SHIPMENT_LOST: "Shipment lost",
     AlertKind.REMITTANCE_MISMATCH: "COD remittance mismatch",
+    AlertKind.RETURN_QC_FAILED: "Customer return failed quality check",
     AlertKind.DEAD_LETTER: "Record dead-lettered",
 }
 """What a person reading a subject line calls each kind."""

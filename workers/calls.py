@@ -8,6 +8,10 @@ A call ends in one of the ``outcomes`` verdicts: a 401 (Amazon: 403) invalidates
 is tried once more with a fresh one; anything else that is not 2xx raises ``CallFailed`` carrying the
 verdict (retry, unknown, dead letter with a reason) and the provider's own message. The worker never sees
 a refresh token, password or API secret.
+
+A dry run (``Api(..., dry_run=DryRun())``) really makes the reads (GET) and lists them; a write (any other
+method, or ``idempotent=False``) is listed and not sent, answered by ``Unsent``, whose body cannot be read:
+a flow that needs the answer stops there with ``WouldSend``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +93,68 @@ def wire_json(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A provider call as the flow asked for it (without the credential's own parameters)."""
+
+    provider: str
+    method: str
+    path: str
+    params: dict[str, Any] | None = None
+    body: Any = None
+
+    def brief(self) -> dict[str, str]:
+        return {"provider": self.provider, "method": self.method, "path": self.path}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe, amounts as ``wire_json`` sends them."""
+        return {**self.brief(), "params": wire_json(self.params or {}), "body": wire_json(self.body)}
+
+
+class WouldSend(Exception):
+    """A dry run reached a write whose answer the flow needs: the run ends here, the write unsent. Not a
+    ``CallFailed``, so no flow handles it as a provider's refusal."""
+
+    def __init__(self, call: Planned) -> None:
+        super().__init__(f"would send {call.method} {call.path} to {call.provider}")
+        self.call = call
+
+
+class Unsent(httpx.Response):
+    """Stands for the answer to a write a dry run did not send; reading its body raises ``WouldSend``."""
+
+    def __init__(self, call: Planned) -> None:
+        super().__init__(202)
+        self.call = call
+
+    def json(self, **kwargs: Any) -> Any:
+        raise WouldSend(self.call)
+
+    @property
+    def text(self) -> str:
+        raise WouldSend(self.call)
+
+    @property
+    def content(self) -> bytes:
+        raise WouldSend(self.call)
+
+
+@dataclass
+class DryRun:
+    """What a dry run's calls were: reads really made, writes captured unsent, each in order."""
+
+    reads: list[Planned] = field(default_factory=list)
+    writes: list[Planned] = field(default_factory=list)
+
+    def intercept(self, call: Planned, idempotent: bool) -> Unsent | None:
+        """None: a read, make it. Else the stand-in answer to a write that is not sent."""
+        if call.method.upper() == "GET" and idempotent:
+            self.reads.append(call)
+            return None
+        self.writes.append(call)
+        return Unsent(call)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     try:
@@ -119,8 +185,10 @@ class Api:
         provider: str,
         *,
         priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_LIVE,
+        dry_run: DryRun | None = None,
     ) -> None:
         self.core, self.http, self.provider, self.priority = core, http, provider, priority
+        self.dry_run = dry_run
         self.ref = {"tenant_id": str(tenant_id), "connection_id": str(connection_id)}
         self._credential: token_pb2.GetAccessTokenResponse | None = None
         self.calls = 0
@@ -168,6 +236,10 @@ class Api:
     ) -> httpx.Response:
         """``idempotent=False`` for calls that create something: an answer lost on the way is UNKNOWN (look it
         up before trying again), never a plain retry."""
+        if self.dry_run is not None:
+            unsent = self.dry_run.intercept(Planned(self.provider, method, path, params, json), idempotent)
+            if unsent is not None:
+                return unsent
         refreshed = False
         while True:
             credential = await self._credential_now()

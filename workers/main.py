@@ -4,7 +4,8 @@ the core's gRPC channel, one HTTP client) are opened once in ``startup`` and kep
 The core's service token is the ``workers`` entry of ``CONNECTORS_SERVICE_TOKENS`` (else the first).
 ``CONNECTORS_HTTP_TIMEOUT_SECONDS`` (30) bounds each provider call. ``CONNECTORS_RECORD_LOCK_SECONDS`` (300)
 is how long a record stays with a worker that stopped answering before the sweeper hands it to another; the
-sweeper runs every ``CONNECTORS_SWEEP_SECONDS`` (5). ``CONNECTORS_RETRY_SCALE`` (1) compresses retry delays.
+sweeper runs every ``CONNECTORS_SWEEP_SECONDS`` (5). ``CONNECTORS_RETRY_SCALE`` (1) compresses retry
+delays; an event stored but never ingested is picked up after ``CONNECTORS_INBOX_STALE_SECONDS`` (10).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from connectors.settings import Settings
 from tenants.db import make_app_engine, make_sessions
 from workers.calls import CoreStubs
 from workers.flows.context import Services
+from workers.preview import preview_record
 from workers.queue import QUEUE
 from workers.runner import deliver_alert, ingest_event, run_record, sweep
+from workers.runs import start_run
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -39,6 +42,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     redis = ctx["redis"]
     ctx["closers"] = [engine.dispose, channel.close, http.aclose]
     ctx["record_lock_seconds"] = float(os.environ.get("CONNECTORS_RECORD_LOCK_SECONDS", "300"))
+    ctx["inbox_stale_seconds"] = float(os.environ.get("CONNECTORS_INBOX_STALE_SECONDS", "10"))
     ctx["services"] = Services(
         sessions=make_sessions(engine),
         core=CoreStubs.over(channel, token),
@@ -59,7 +63,7 @@ def _sweep_seconds() -> set[int]:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert]
+    functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert, start_run, preview_record]
     cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True)]
     on_startup = startup
     on_shutdown = shutdown

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.db import tenant_session
-from tenants.models import AlertRow, InboxEvent, Record, Tenant, TenantSetting
+from tenants.models import AlertRow, InboxEvent, Record, SyncRun, Tenant, TenantSetting
 from workers import alerts
 from workers.calls import CallFailed
 from workers.engine import records
@@ -26,7 +26,17 @@ from workers.engine.outcomes import Outcome, Reason, Verdict
 from workers.flows import catalog
 from workers.flows.context import FlowContext, Services, Skipped, raise_alert
 from workers.flows.settings import SettingInvalid, parse
-from workers.queue import DELIVER_ALERT, INGEST_EVENT, QUEUE, RUN_RECORD, alert_job_id, ingest_job_id, record_job_id
+from workers.queue import (
+    DELIVER_ALERT,
+    INGEST_EVENT,
+    QUEUE,
+    RUN_RECORD,
+    START_RUN,
+    alert_job_id,
+    ingest_job_id,
+    record_job_id,
+    run_job_id,
+)
 
 log = structlog.get_logger("workers.runner")
 
@@ -205,7 +215,8 @@ async def deliver_alert(ctx: dict[str, Any], tenant_id: str, alert_id: str) -> s
 
 
 async def sweep(ctx: dict[str, Any]) -> int:
-    """Re-enqueue what Redis may have lost: due records, and inbox events never ingested."""
+    """Re-enqueue what Redis may have lost: due records, inbox events never ingested, and sync runs still
+    queued or discovering a minute on (a job already queued or running under the same id is left alone)."""
     services: Services = ctx["services"]
     now = datetime.now(UTC)
     async with services.sessions() as session:
@@ -218,16 +229,31 @@ async def sweep(ctx: dict[str, Any]) -> int:
                 (
                     await session.execute(
                         select(InboxEvent.id).where(
-                            InboxEvent.state == "new", InboxEvent.received_at < now - timedelta(seconds=10)
+                            InboxEvent.state == "new",
+                            InboxEvent.received_at < now - timedelta(seconds=ctx.get("inbox_stale_seconds", 10)),
+                        )
+                    )
+                ).scalars()
+            )
+            stuck = list(
+                (
+                    await session.execute(
+                        select(SyncRun.id).where(
+                            SyncRun.state.in_(("queued", "discovering")),
+                            SyncRun.started_at < now - timedelta(minutes=1),
                         )
                     )
                 ).scalars()
             )
         for record in due:
             await enqueue_record(services, tenant, record)
+        for run_id in stuck:
+            await services.enqueue(
+                START_RUN, str(tenant), str(run_id), _job_id=run_job_id(str(run_id)), _queue_name=QUEUE
+            )
         for inbox_id in waiting:
             await services.enqueue(
                 INGEST_EVENT, str(tenant), str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE
             )
-        queued += len(due) + len(waiting)
+        queued += len(due) + len(waiting) + len(stuck)
     return queued

@@ -400,6 +400,10 @@ class Expense(Behaviour):
             record["paid_through_account_id"] = paid["account_id"]
             record["paid_through_account_name"] = paid["account_name"]
         amount = cents(positive(record.get("amount"), "amount"))
+        if "line_items" in body:
+            record["line_items"] = _expense_lines(ctx, body["line_items"])
+        if record.get("line_items") and amount != sum((line["amount"] for line in record["line_items"]), ZERO):
+            raise errors.invalid("amount", "The expense amount must equal the total of its line items.")
         record["amount"] = amount
         record["sub_total"] = record["total"] = amount
         if record.get("customer_id"):
@@ -410,3 +414,27 @@ class Expense(Behaviour):
         record.setdefault("reference_number", "")
         record.setdefault("description", "")
         record.setdefault("currency_code", ctx.org.currency_code)
+
+
+def _expense_lines(ctx: Ctx, raw: Any) -> list[dict[str, Any]]:
+    """An itemised expense: each line charged to its own account (the expense's total is theirs)."""
+    if not isinstance(raw, list) or not raw:
+        raise errors.invalid("line_items")
+    lines = []
+    for order, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise errors.invalid("line_items")
+        account = _account(ctx, entry.get("account_id"), "account_id")
+        line = {k: v for k, v in entry.items() if k not in ("account_id", "amount")}
+        line.update(
+            {
+                "line_item_id": str(entry.get("line_item_id") or ctx.org.new_id()),
+                "account_id": account["account_id"],
+                "account_name": account["account_name"],
+                "amount": cents(positive(entry.get("amount"), "amount")),
+                "description": str(entry.get("description") or ""),
+                "item_order": order,
+            }
+        )
+        lines.append(line)
+    return lines

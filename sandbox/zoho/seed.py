@@ -45,6 +45,8 @@ CUSTOM_FIELDS: list[tuple[str, str, str, bool]] = [
     ("package", "cf_awb_number", "AWB Number", False),
     ("shipmentorder", "cf_awb_number", "AWB Number", False),
     ("items", "cf_channel_sku", "Channel SKU", False),
+    ("salesorder", "cf_return_status", "Return Status", False),
+    ("salesorder", "cf_return_awb_number", "Return AWB Number", False),
 ]
 
 ACCOUNTS: list[tuple[str, str, str]] = [

@@ -24,7 +24,16 @@ class Kind(StrEnum):
     BOOKS_INVOICE = "books_invoice"
     BOOKS_PAYMENT = "books_payment"
     BOOKS_CREDITNOTE = "books_creditnote"
+    BOOKS_EXPENSE = "books_expense"
     REMITTANCE = "remittance"
+    SHIPROCKET_TRACKING = "shiprocket_tracking"
+    ZOHO_SHIPMENTORDER = "zoho_shipmentorder"
+    ZOHO_ADJUSTMENT = "zoho_adjustment"
+    ZOHO_RETURN = "zoho_return"
+    ZOHO_RETURN_QC = "zoho_return_qc"
+    SHIPROCKET_RETURN_ORDER = "shiprocket_return_order"
+    SHIPROCKET_RETURN_SHIPMENT = "shiprocket_return_shipment"
+    RETURN_AWB = "return_awb"
     SHIPSTATION_ORDER = "shipstation_order"
 
 

@@ -1,13 +1,18 @@
 """What a flow sees of the engine while it runs one record: its provider APIs (through the core), its step,
 and the few ways to move it on — each a short transaction of its own, so a worker killed anywhere leaves the
-record at its last finished step."""
+record at its last finished step.
+
+    FlowContext      one record's attempt
+    DryFlowContext   a dry run of that attempt: reads made, writes not sent, nothing written anywhere
+    TenantContext    a sync run's discovery: a tenant's APIs (at backfill priority) and settings, no record
+"""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -17,14 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.v1 import common_pb2, connection_pb2
 from connectors.core_client import Authed
-from tenants.db import tenant_session
-from tenants.models import AlertRow, Record
-from workers.calls import Api, CoreStubs, Refused
+from tenants.db import make_sessions, tenant_session
+from tenants.models import AlertRow, Effect, Record, TenantSetting
+from workers.calls import Api, CoreStubs, DryRun, Refused
 from workers.engine import journal, links, records
-from workers.engine.effects import Claim, Ledger
+from workers.engine.effects import Claim, ClaimState, Ledger
 from workers.engine.links import Kind
 from workers.engine.outcomes import Reason
-from workers.flows.settings import FlowSettings
+from workers.flows.settings import FlowSettings, parse
 from workers.queue import DELIVER_ALERT, QUEUE, alert_job_id
 
 Enqueue = Callable[..., Awaitable[Any]]
@@ -68,28 +73,10 @@ class FlowContext:
 
     async def api(self, provider: str) -> Api:
         if provider not in self._apis:
-            self._apis[provider] = Api(
-                self.services.core,
-                self.services.http,
-                self.tenant_id,
-                await self._connection_for(provider),
-                provider,
+            self._apis[provider] = await open_api(
+                self.services, self.tenant_id, self.settings, provider, preferred=self.connection_id
             )
         return self._apis[provider]
-
-    async def _connection_for(self, provider: str) -> uuid.UUID:
-        configured = getattr(self.settings, f"{provider}_connection_id", None)
-        if configured:
-            return uuid.UUID(str(configured))
-        listed = await self.services.connections.ListConnections(
-            connection_pb2.ListConnectionsRequest(tenant_id=str(self.tenant_id))
-        )
-        found = [c for c in listed.connections if provider_name(c.provider) == provider]
-        if self.connection_id and any(c.connection_id == str(self.connection_id) for c in found):
-            return self.connection_id
-        if not found:
-            raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection")
-        return uuid.UUID(found[0].connection_id)
 
     async def _reload(self, session: AsyncSession) -> Record:
         return (await session.execute(select(Record).where(Record.id == self.record.id).with_for_update())).scalar_one()
@@ -128,6 +115,156 @@ class FlowContext:
 
     async def alert(self, kind: str, summary: str, details: dict[str, Any]) -> None:
         await raise_alert(self.services, self.tenant_id, kind, summary, details, self.record.id)
+
+    async def link(self, a: tuple[Kind, str], b: tuple[Kind, str]) -> None:
+        """Two identities, neither of them this record's source, name the same thing (an invoice and its AWB)."""
+        async with tenant_session(self.services.sessions, self.tenant_id) as session:
+            await links.link(session, self.tenant_id, a, b, self.record.id)
+
+    async def note(self, kind: str, data: dict[str, Any]) -> None:
+        """A decision that changes nothing elsewhere, kept in the record's audit log as a ``note`` about ``kind``
+        ("nothing_receivable": no invoice to credit)."""
+        async with tenant_session(self.services.sessions, self.tenant_id) as session:
+            await journal.append(session, await self._reload(session), "note", {"about": kind, **data})
+
+
+@dataclass
+class DryFlowContext(FlowContext):
+    """A dry run of the record's next attempt, the flow unchanged: provider reads are made, writes are listed
+    and not sent (``DryRun``); advancing moves the in-memory record only; the effect ledger is read, and this
+    attempt's claims, completions and releases are kept in memory; alerts are collected. Its database
+    transactions are read-only and it enqueues nothing, so whatever a flow calls, nothing is written."""
+
+    dry_run: DryRun = field(default_factory=DryRun)
+    alerts: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    _ledger: dict[str, Claim | None] = field(default_factory=dict)
+    """Effect key → what the ledger would hold after this attempt (None: free to claim)."""
+
+    def __post_init__(self) -> None:
+        self.services = read_only(self.services)
+
+    async def api(self, provider: str) -> Api:
+        if provider not in self._apis:
+            self._apis[provider] = await open_api(
+                self.services,
+                self.tenant_id,
+                self.settings,
+                provider,
+                preferred=self.connection_id,
+                dry_run=self.dry_run,
+            )
+        return self._apis[provider]
+
+    async def advance(
+        self,
+        step: str,
+        refs: dict[str, str],
+        *,
+        link: tuple[Kind, str] | None = None,
+        also: Iterable[tuple[Kind, str]] = (),
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        if payload:
+            self.record.payload = {**(self.record.payload or {}), **payload}
+        self.record.step, self.record.target_refs = step, {**(self.record.target_refs or {}), **refs}
+        self.steps.append(step)
+
+    async def claim(self, key: str) -> Claim:
+        held = await self._held(key)
+        if held is None:
+            self._ledger[key] = Claim(ClaimState.UNKNOWN)  # claimed by this attempt, not completed
+            return Claim(ClaimState.FRESH)
+        return held
+
+    async def complete(self, key: str, result: dict[str, Any]) -> None:
+        self._ledger[key] = Claim(ClaimState.DONE, result)
+
+    async def release(self, key: str) -> None:
+        held = await self._held(key)
+        if held is None or held.state is not ClaimState.DONE:
+            self._ledger[key] = None
+
+    async def alert(self, kind: str, summary: str, details: dict[str, Any]) -> None:
+        self.alerts.append(f"{kind}: {summary}")
+
+    async def link(self, a: tuple[Kind, str], b: tuple[Kind, str]) -> None:
+        """Identities are linked by real attempts only."""
+
+    async def note(self, kind: str, data: dict[str, Any]) -> None:
+        """The audit log keeps real attempts only."""
+
+    async def _held(self, key: str) -> Claim | None:
+        if key not in self._ledger:
+            async with tenant_session(self.services.sessions, self.tenant_id) as session:
+                row = (await session.execute(select(Effect).where(Effect.effect_key == key))).scalar_one_or_none()
+            done = row is not None and row.state == "done"
+            self._ledger[key] = (
+                None if row is None else Claim(ClaimState.DONE, row.result) if done else Claim(ClaimState.UNKNOWN)
+            )
+        return self._ledger[key]
+
+
+@dataclass
+class TenantContext:
+    """What a sync run's discovery sees: one tenant's provider APIs and flow settings, without a record. Its
+    calls take the shared budget at backfill priority, behind live records."""
+
+    services: Services
+    tenant_id: uuid.UUID
+    settings: FlowSettings
+    priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_BACKFILL
+    _apis: dict[str, Api] = field(default_factory=dict)
+
+    async def api(self, provider: str) -> Api:
+        if provider not in self._apis:
+            self._apis[provider] = await open_api(
+                self.services, self.tenant_id, self.settings, provider, priority=self.priority
+            )
+        return self._apis[provider]
+
+
+async def flow_settings(services: Services, tenant_id: uuid.UUID) -> FlowSettings:
+    """The tenant's stored settings, parsed (``SettingInvalid`` names a bad key)."""
+    async with tenant_session(services.sessions, tenant_id) as session:
+        rows = (await session.execute(select(TenantSetting))).scalars()
+        return parse({row.key: row.value for row in rows})
+
+
+async def open_api(
+    services: Services,
+    tenant_id: uuid.UUID,
+    settings: FlowSettings,
+    provider: str,
+    *,
+    preferred: uuid.UUID | None = None,
+    priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_LIVE,
+    dry_run: DryRun | None = None,
+) -> Api:
+    """The tenant's API for a provider: the connection the settings name, else ``preferred`` (the one the
+    source event came from), else the tenant's first connection to it."""
+    configured = getattr(settings, f"{provider}_connection_id", None)
+    if configured:
+        connection = uuid.UUID(str(configured))
+    else:
+        listed = await services.connections.ListConnections(
+            connection_pb2.ListConnectionsRequest(tenant_id=str(tenant_id))
+        )
+        found = [c.connection_id for c in listed.connections if provider_name(c.provider) == provider]
+        if not found:
+            raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection")
+        connection = preferred if preferred and str(preferred) in found else uuid.UUID(found[0])
+    return Api(services.core, services.http, tenant_id, connection, provider, priority=priority, dry_run=dry_run)
+
+
+def read_only(services: Services) -> Services:
+    """The same services with read-only database transactions and a queue that refuses work."""
+    engine = services.sessions.kw["bind"].execution_options(postgresql_readonly=True)
+    return replace(services, sessions=make_sessions(engine), enqueue=_enqueue_nothing)
+
+
+async def _enqueue_nothing(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("a dry run enqueues nothing")
 
 
 def provider_name(value: common_pb2.Provider.ValueType) -> str:

@@ -12,9 +12,9 @@ an order that already carries cf_shiprocket_order_id is never created twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from workers.calls import Api, CallFailed, Refused
 from workers.engine.effects import ClaimState
 from workers.engine.links import Kind
 from workers.engine.outcomes import Outcome, Reason
-from workers.flows.context import FlowContext
+from workers.flows.context import FlowContext, TenantContext
 from workers.flows.settings import CourierPriority, FlowSettings
 from workers.flows.spec import FlowSpec
 
@@ -180,6 +180,23 @@ def adhoc_order(
     }
 
 
+MONEY_FIELDS = ("selling_price", "shipping_charges", "sub_total", "weight")
+
+
+def kept(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The adhoc order as stored in the record's payload: amounts as exact decimal strings, never floats."""
+    return json.loads(json.dumps(order, default=str))  # type: ignore[no-any-return]
+
+
+def restored(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """``kept``'s inverse: the amounts Decimal again."""
+    order = {k: Decimal(v) if k in MONEY_FIELDS else v for k, v in stored.items()}
+    order["order_items"] = [
+        {k: Decimal(v) if k in MONEY_FIELDS else v for k, v in line.items()} for line in stored["order_items"]
+    ]
+    return order
+
+
 def decimal_json(response_text: str) -> Any:
     return json.loads(response_text, parse_float=Decimal)
 
@@ -253,9 +270,12 @@ async def run(ctx: FlowContext) -> None:
         await ctx.advance(
             "courier_chosen",
             {"courier_id": str(courier.id), "courier_name": courier.name, "payment_method": order["payment_method"]},
+            payload={"adhoc_order": kept(order)},
         )
     if ctx.step == "courier_chosen":
-        order = await _adhoc_order(zoho, salesorder, settings, cod)  # rebuilt: the same order on every attempt
+        # The order as built when the courier was chosen: the same body on every attempt, no second look-up.
+        stored = (ctx.record.payload or {}).get("adhoc_order")
+        order = restored(stored) if stored else await _adhoc_order(zoho, salesorder, settings, cod)
         key = f"shiprocket:order:{number}"
         claim = await ctx.claim(key)
         if claim.state is ClaimState.UNKNOWN:  # an earlier attempt may have created it: look before creating
@@ -336,4 +356,48 @@ def route(provider: str, body: Mapping[str, Any]) -> list[tuple[str, dict[str, A
     return [(f"{SOURCE}:{salesorder_id}", {"salesorder_id": salesorder_id})]
 
 
-SPEC = FlowSpec(FLOW, run, route=route)
+def zoho_time(at: datetime) -> str:
+    """An instant as Zoho writes timestamps (``2026-01-07T06:36:10+0000``)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def awaiting_shipment(
+    orders: Iterable[Mapping[str, Any]], start: datetime, end: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """Listed sales orders last modified in ``[start, end)`` that carry no AWB yet, as records to start (pure)."""
+    found = []
+    for order in orders:
+        modified = order.get("last_modified_time")
+        at = datetime.strptime(str(modified), "%Y-%m-%dT%H:%M:%S%z") if modified else None
+        if order.get("cf_awb_number") or custom_field(order, "cf_awb_number") or (at and not start <= at < end):
+            continue
+        salesorder_id = str(order["salesorder_id"])
+        found.append((f"{SOURCE}:{salesorder_id}", {"salesorder_id": salesorder_id}))
+    return found
+
+
+async def discover(ctx: TenantContext, start: datetime, end: datetime) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Confirmed sales orders last modified in the window and not shipped: the ones whose webhook never came.
+
+    Zoho filters ``last_modified_time`` from ``start`` on; the window's end is applied here. Pages go by
+    creation time, which the flow's own write-backs do not change, so no order slips between pages."""
+    zoho = await ctx.api("zoho")
+    page = 1
+    while True:
+        params = {
+            "filter_by": "Status.Confirmed",
+            "last_modified_time": zoho_time(start),
+            "sort_column": "created_time",
+            "sort_order": "A",
+            "page": page,
+            "per_page": 200,
+        }
+        answer = decimal_json((await zoho.call("GET", f"{INVENTORY}/salesorders", params=params)).text)
+        for source, payload in awaiting_shipment(answer.get("salesorders") or [], start, end):
+            yield source, {**payload, "connection_id": zoho.ref["connection_id"]}
+        if not (answer.get("page_context") or {}).get("has_more_page"):
+            return
+        page += 1
+
+
+SPEC = FlowSpec(FLOW, run, route=route, discover=discover)

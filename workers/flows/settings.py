@@ -4,7 +4,9 @@ defaults, and refusing bad values with the key and field named (pure).
     fulfilment        which connections, pickup defaults, package, what counts as COD
     courier_priority  how couriers are ranked and which are allowed
     warehouse_map     Zoho location id → Shiprocket pickup nickname and its pin code
-    status_map        Shiprocket status → the words written to cf_shipment_status (overrides the default)
+    status_map        Shiprocket status → the words written to cf_shipment_status (overrides the default in
+                      ``shipment_status``; also "DELIVERED COD", and "RETURN <status>" for cf_return_status)
+    books             Zoho Books accounts (by name) that COD remittances post through
 """
 
 from __future__ import annotations
@@ -47,6 +49,26 @@ RANK_KEYS = ("cost", "etd", "rating")
 
 
 @dataclass(frozen=True)
+class BooksAccounts:
+    """Zoho Books accounts, by name in the chart of accounts, for COD remittances: the gross COD is deposited to
+    ``clearing`` and Shiprocket's charges are paid from it, which then holds exactly the bank transfer."""
+
+    clearing: str = "Shiprocket COD Receivable"
+    courier_charges: str = "Courier Charges"
+    cod_charges: str = "COD Charges"
+    adjustments: str = "COD Charges"
+    """Batch-level deductions Shiprocket declares (early-COD fees and the like)."""
+
+
+BOOKS_KEYS = {
+    "clearing_account": "clearing",
+    "courier_charges_account": "courier_charges",
+    "cod_charges_account": "cod_charges",
+    "adjustments_account": "adjustments",
+}
+
+
+@dataclass(frozen=True)
 class FlowSettings:
     zoho_connection_id: str | None = None
     shiprocket_connection_id: str | None = None
@@ -56,6 +78,7 @@ class FlowSettings:
     cod_terms: tuple[str, ...] = ("cod", "cash on delivery")
     couriers: CourierPriority = CourierPriority()
     status_map: Mapping[str, str] = field(default_factory=dict)
+    books: BooksAccounts = BooksAccounts()
 
     def pickup_for(self, location_id: str | None) -> Pickup:
         return self.warehouses.get(location_id or "", self.default_pickup)
@@ -78,6 +101,22 @@ def _decimal(value: Any, where: str) -> Decimal:
     if not number.is_finite() or number <= 0:
         raise SettingInvalid(f"{where}: must be more than 0")
     return number
+
+
+def _books(value: Any) -> BooksAccounts:
+    if not isinstance(value, Mapping):
+        raise SettingInvalid("books: must map account roles to Zoho Books account names")
+    unknown = sorted(str(k) for k in value if k not in BOOKS_KEYS)
+    if unknown:
+        raise SettingInvalid(f"books.{unknown[0]}: unknown; use {', '.join(BOOKS_KEYS)}")
+    names: dict[str, str] = {}
+    for key, role in BOOKS_KEYS.items():
+        if key in value:
+            name = value[key]
+            if not isinstance(name, str) or not name.strip():
+                raise SettingInvalid(f"books.{key}: must be the name of an account in the Books chart of accounts")
+            names[role] = name.strip()
+    return BooksAccounts(**names)
 
 
 def parse(stored: Mapping[str, Any]) -> FlowSettings:
@@ -116,4 +155,5 @@ def parse(stored: Mapping[str, Any]) -> FlowSettings:
             else None,
         ),
         status_map={str(k).upper(): str(v) for k, v in (stored.get("status_map") or {}).items()},
+        books=_books(stored.get("books") or {}),
     )

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from workers.flows.context import FlowContext
+from workers.flows.context import FlowContext, TenantContext
 
 Routed = tuple[str, dict[str, Any]]
 """(source_ref, payload) for one record an event starts."""
 
 Run = Callable[[FlowContext], Awaitable[None]]
 Route = Callable[[str, dict[str, Any]], list[Routed]]
-Discover = Callable[[FlowContext, datetime, datetime], AsyncIterator[Routed]]
+Discover = Callable[[TenantContext, datetime, datetime], AsyncIterator[Routed]]
+"""Discovery has no record: a TenantContext gives it the tenant's APIs (at backfill priority) and settings."""
 
 
 @dataclass(frozen=True)
