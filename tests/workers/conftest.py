@@ -17,6 +17,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from sqlalchemy import select
 
+from connector.v1 import tenant_pb2, tenant_pb2_grpc
 from connectors.settings import Settings
 from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import InboxEvent, Record
@@ -78,6 +79,8 @@ async def loop(core: CoreHandle, sandboxes: Any) -> AsyncIterator[Loop]:
     pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     yield Loop(tenant, zoho.connection_id, shiprocket.connection_id, zoho_info, shiprocket_info, settings, pool)
     await pool.aclose()
+    # Gone with its records, so later tests' sweepers do not run this tenant's leftovers against fresh sandboxes.
+    await core.stub(tenant_pb2_grpc.TenantServiceStub).DeleteTenant(tenant_pb2.DeleteTenantRequest(tenant_id=tenant))
 
 
 @pytest.fixture
@@ -96,6 +99,11 @@ async def worker(loop: Loop) -> AsyncIterator[Worker]:
     )
     task = asyncio.create_task(running.async_run())
     yield running
+    # Let the jobs it is running finish (none cut off mid-transaction, no connection left unclosed), then stop.
+    for _ in range(200):
+        if all(job.done() for job in running.tasks.values()):
+            break
+        await asyncio.sleep(0.05)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await WorkerSettings.on_shutdown(running.ctx)  # the pool is the fixture's (Worker.close() would close it)

@@ -53,3 +53,27 @@ async def test_a_confirmed_order_gets_a_courier_and_an_awb_written_back(loop: Lo
     await asyncio.sleep(1)
     creates = httpx.get(f"{admin}/requests", params={"path": "/v1/external/orders/create/adhoc"}).json()["requests"]
     assert len(creates) == 1
+
+
+async def test_an_unserviceable_pin_code_is_marked_on_the_order_alerted_and_dead_lettered(
+    loop: Loop, worker: Worker
+) -> None:
+    orders = await loop.zoho_api("GET", "/salesorders", params={"filter_by": "Status.Confirmed"})
+    order = next(o for o in orders["salesorders"] if not o.get("cf_awb_number"))
+    contact = (await loop.zoho_api("GET", f"/contacts/{order['customer_id']}"))["contact"]
+    address = {**(contact.get("shipping_address") or {}), "zip": "744301", "city": "Port Blair"}  # Andaman
+    await loop.zoho_api("PUT", f"/contacts/{order['customer_id']}", json={"shipping_address": address})
+    await store_event(loop, {"salesorder": order})
+    record = await wait_for_record(loop, f"zoho_salesorder:{order['salesorder_id']}", ("succeeded", "dead"))
+    assert (record.state, record.reason) == ("dead", "serviceability_failed"), record.last_error
+    assert "744301" in (record.last_error or "")
+    updated = (await loop.zoho_api("GET", f"/salesorders/{order['salesorder_id']}"))["salesorder"]
+    fields = {cf["api_name"]: cf["value"] for cf in updated["custom_fields"]}
+    assert fields["cf_shipment_status"] == "Serviceability Failed" and not fields.get("cf_shiprocket_order_id")
+    engine = make_app_engine(loop.settings)
+    async with tenant_session(make_sessions(engine), uuid.UUID(loop.tenant)) as session:
+        kinds = (
+            await session.execute(text("SELECT kind FROM alerts WHERE record_id = :r"), {"r": record.id})
+        ).scalars()
+        assert "serviceability_failed" in set(kinds)
+    await engine.dispose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,17 +37,6 @@ EXPENSES = "/books/v3/expenses"
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(records, "RETRY_SCALE", 0.25, raising=False)  # 2 s, 4 s... become 0.5 s, 1 s...
     yield
-
-
-@pytest.fixture(autouse=True)
-async def idle_at_the_end(worker: Worker) -> AsyncIterator[None]:
-    """Each test lets its worker finish the jobs it is running (duplicate triggers included), so none is cut
-    off mid-transaction when the worker stops."""
-    yield
-    for _ in range(200):
-        if all(task.done() for task in worker.tasks.values()):
-            return
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from tests.workers.conftest import ORG, Loop, store_event, wait_for_record
 from workers.calls import CallFailed
 from workers.engine import links
 from workers.engine.outcomes import Outcome
-from workers.flows import tracking
+from workers.flows import parcel, tracking
 from workers.flows.context import FlowContext, Services
 from workers.flows.settings import FlowSettings
 from workers.flows.shipment_status import status_of
@@ -441,7 +441,7 @@ async def test_statuses_of_one_parcel_take_turns_and_other_parcels_do_not_wait(d
     first_in, release = asyncio.Event(), asyncio.Event()
 
     async def first() -> None:
-        async with tracking.parcel_lock(attempt(), "AWB1"):
+        async with parcel.parcel_lock(attempt(), "AWB1"):
             seen.append("first in")
             first_in.set()
             await release.wait()
@@ -449,7 +449,7 @@ async def test_statuses_of_one_parcel_take_turns_and_other_parcels_do_not_wait(d
 
     async def second(awb: str) -> None:
         await first_in.wait()
-        async with tracking.parcel_lock(attempt(), awb):
+        async with parcel.parcel_lock(attempt(), awb):
             seen.append(f"{awb} in")
 
     holder, same, other = (asyncio.create_task(c) for c in (first(), second("AWB1"), second("AWB2")))
@@ -461,8 +461,8 @@ async def test_statuses_of_one_parcel_take_turns_and_other_parcels_do_not_wait(d
     assert seen == ["first in", "AWB2 in", "first out", "AWB1 in"]
 
     # A parcel busy for longer than an attempt waits: the record is given back for a retry.
-    async with tracking.parcel_lock(attempt(), "AWB1"):
+    async with parcel.parcel_lock(attempt(), "AWB1"):
         with pytest.raises(CallFailed) as busy:
-            async with tracking.parcel_lock(attempt(), "AWB1", wait=0.2):
+            async with parcel.parcel_lock(attempt(), "AWB1", wait=0.2):
                 pass
     assert busy.value.verdict.outcome is Outcome.RETRY and "AWB1" in str(busy.value)

@@ -13,7 +13,7 @@ import pytest
 from sandbox.shiprocket.catalog import EVENTS, SHIPMENT_STATUSES
 from workers.calls import Refused
 from workers.engine.outcomes import Reason
-from workers.flows import books, catalog, inventory, returns, tracking
+from workers.flows import books, catalog, inventory, parcel, returns, tracking
 from workers.flows.settings import FlowSettings, parse
 from workers.flows.shipment_status import (
     LIFECYCLE,
@@ -186,9 +186,9 @@ def test_what_each_status_sets_off() -> None:
 
 def test_lock_keys_are_per_tenant_and_parcel_and_fit_a_bigint() -> None:
     tenant = uuid.uuid4()
-    key = tracking.lock_key(tenant, "AWB1")
-    assert key == tracking.lock_key(tenant, "AWB1") != tracking.lock_key(tenant, "AWB2")
-    assert key != tracking.lock_key(uuid.uuid4(), "AWB1")
+    key = parcel.lock_key(tenant, "AWB1")
+    assert key == parcel.lock_key(tenant, "AWB1") != parcel.lock_key(tenant, "AWB2")
+    assert key != parcel.lock_key(uuid.uuid4(), "AWB1")
     assert -(2**63) <= key < 2**63
 
 

@@ -23,6 +23,7 @@ from workers.calls import Api, CallFailed, Refused
 from workers.engine.effects import ClaimState
 from workers.engine.links import Kind
 from workers.engine.outcomes import Outcome, Reason
+from workers.flows import parcel
 from workers.flows.context import FlowContext, TenantContext
 from workers.flows.settings import CourierPriority, FlowSettings
 from workers.flows.spec import FlowSpec
@@ -30,6 +31,8 @@ from workers.flows.spec import FlowSpec
 FLOW = "fulfilment"
 SOURCE = Kind.ZOHO_SALESORDER
 IST = ZoneInfo("Asia/Kolkata")
+UNSERVICEABLE = 404
+"""Shiprocket's serviceability answer for a lane no courier serves (HTTP, or ``status`` inside a 200)."""
 INVENTORY = "/inventory/v1"
 
 
@@ -243,18 +246,20 @@ async def run(ctx: FlowContext) -> None:
     if ctx.step == "fetched":
         order = await _adhoc_order(zoho, salesorder, settings, cod)
         pickup = settings.pickup_for(salesorder.get("location_id"))
-        answer = await shiprocket.call(
-            "GET",
-            "/courier/serviceability/",
-            params={
-                "pickup_postcode": pickup.pincode,
-                "delivery_postcode": order["billing_pincode"],
-                "weight": str(order["weight"]),
-                "cod": int(cod),
-                "declared_value": str(money(salesorder["total"])),
-            },
-        )
-        courier = choose_courier(couriers_from(answer.json()), settings.couriers, cod)
+        params = {
+            "pickup_postcode": pickup.pincode,
+            "delivery_postcode": order["billing_pincode"],
+            "weight": str(order["weight"]),
+            "cod": int(cod),
+            "declared_value": str(money(salesorder["total"])),
+        }
+        try:
+            offered = couriers_from((await shiprocket.call("GET", "/courier/serviceability/", params=params)).json())
+        except CallFailed as failed:
+            if failed.status != UNSERVICEABLE:
+                raise
+            offered = []  # Shiprocket answers an unserviceable lane with a 404: no courier, not a refusal
+        courier = choose_courier(offered, settings.couriers, cod)
         if courier is None:
             await write_back(zoho, salesorder_id, {"cf_shipment_status": "Serviceability Failed"})
             await ctx.alert(
@@ -334,17 +339,18 @@ async def run(ctx: FlowContext) -> None:
         )
     if ctx.step == "awb":
         refs = ctx.record.target_refs
-        await write_back(
-            zoho,
-            salesorder_id,
-            {
-                "cf_awb_number": refs["awb"],
-                "cf_courier_partner": refs["courier_name"],
-                "cf_shiprocket_order_id": refs["shiprocket_order_id"],
-                "cf_shipment_status": settings.status_map.get("AWB ASSIGNED", "AWB Assigned"),
-            },
-        )
-        await ctx.advance("written_back", {})
+        fields = {
+            "cf_awb_number": refs["awb"],
+            "cf_courier_partner": refs["courier_name"],
+            "cf_shiprocket_order_id": refs["shiprocket_order_id"],
+        }
+        # Under the parcel's lock: a tracking event that came first (the courier picked it up already) keeps
+        # its status, "AWB Assigned" never moves the order back.
+        async with parcel.parcel_lock(ctx, refs["awb"]):
+            if await parcel.furthest_decided(ctx, refs["awb"]) is None:
+                fields["cf_shipment_status"] = settings.status_map.get("AWB ASSIGNED", "AWB Assigned")
+            await write_back(zoho, salesorder_id, fields)
+            await ctx.advance("written_back", {})
 
 
 def route(provider: str, body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -33,6 +33,7 @@ from workers.flows import books, inventory
 from workers.flows.context import FlowContext
 from workers.flows.effects import once
 from workers.flows.fulfilment import IST, custom_field, decimal_json, money, weight_kg, write_back
+from workers.flows.parcel import parcel_lock
 from workers.flows.settings import FlowSettings
 from workers.flows.shipment_status import (
     COD_DELIVERED,
@@ -45,7 +46,7 @@ from workers.flows.shipment_status import (
     words_for,
 )
 from workers.flows.spec import FlowSpec, Routed
-from workers.flows.tracking import event_day, parcel_lock
+from workers.flows.tracking import event_day
 
 FLOW = "returns"
 INVENTORY = inventory.INVENTORY

@@ -25,28 +25,20 @@ What a status sets off (``shipment_status.Action``; a return parcel only alerts,
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import replace
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-
 from tenants.db import tenant_session
-from tenants.models import Record
-from workers.calls import Api, CallFailed, Refused
+from workers.calls import Api, Refused
 from workers.engine import links
 from workers.engine.links import Kind
-from workers.engine.outcomes import Outcome, Reason, Verdict
-from workers.flows import books, inventory
+from workers.engine.outcomes import Reason
+from workers.flows import books, inventory, parcel
 from workers.flows.context import FlowContext
 from workers.flows.fulfilment import custom_field, is_cod, money, write_back
+from workers.flows.parcel import SOURCE, furthest_decided, parcel_lock
 from workers.flows.shipment_status import (
     LIFECYCLE,
     Action,
@@ -59,8 +51,7 @@ from workers.flows.shipment_status import (
 )
 from workers.flows.spec import FlowSpec, Routed
 
-FLOW = "tracking"
-SOURCE = Kind.SHIPROCKET_TRACKING
+FLOW = parcel.TRACKING
 IST = ZoneInfo("Asia/Kolkata")
 WEBHOOK_TIME = "%d %m %Y %H:%M:%S"
 """Shiprocket's ``current_timestamp``, in IST: ``23 05 2023 11:43:52``."""
@@ -114,47 +105,6 @@ def event_day(payload: Mapping[str, Any]) -> date:
     return when.astimezone(IST).date()
 
 
-def lock_key(tenant_id: uuid.UUID, awb: str) -> int:
-    """A signed 64-bit advisory-lock key for one tenant's parcel."""
-    digest = hashlib.blake2b(f"tracking:{tenant_id}:{awb}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-LOCK_WAIT = 60.0
-"""Seconds an attempt waits for its parcel's lock before it gives the record back for a retry."""
-
-
-@asynccontextmanager
-async def parcel_lock(ctx: FlowContext, awb: str, wait: float = LOCK_WAIT) -> AsyncIterator[None]:
-    """Run the attempt holding the parcel's advisory lock, on one pooled connection that the attempt's own
-    transactions then use too (each still commits on its own), so an attempt needs one connection whether it
-    waits or works. A worker that dies drops the connection, and the lock with it."""
-    engine: AsyncEngine = ctx.services.sessions.kw["bind"]
-    key = lock_key(ctx.tenant_id, awb)
-    async with engine.connect() as connection:
-        deadline, pause = asyncio.get_running_loop().time() + wait, 0.02
-        while not (await connection.execute(select(func.pg_try_advisory_lock(key)))).scalar_one():
-            await connection.commit()
-            if asyncio.get_running_loop().time() > deadline:
-                raise CallFailed(Verdict(Outcome.RETRY, None, f"parcel {awb} is busy (another status of it runs)"))
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.5)
-        await connection.commit()
-        shared = ctx.services
-        ctx.services = replace(shared, sessions=async_sessionmaker(connection, expire_on_commit=False))
-        try:
-            yield
-        finally:
-            ctx.services = shared
-            try:
-                if connection.in_transaction():
-                    await connection.rollback()
-                await connection.execute(select(func.pg_advisory_unlock(key)))
-                await connection.commit()
-            except Exception:  # a broken connection: dropping it releases the lock (the steps are committed)
-                await connection.invalidate()
-
-
 async def find_order(ctx: FlowContext, zoho: Api, awb: str) -> tuple[str, Kind]:
     """The sales order the AWB belongs to (forward or return parcel): links first, else a Zoho search."""
     async with tenant_session(ctx.services.sessions, ctx.tenant_id) as session:
@@ -172,23 +122,6 @@ async def find_order(ctx: FlowContext, zoho: Api, awb: str) -> tuple[str, Kind]:
             "cf_awb_number or cf_return_awb_number",
         )
     return found
-
-
-async def furthest_decided(ctx: FlowContext, awb: str) -> tuple[int, str] | None:
-    """The highest-ranked status another record of this parcel decided forward (rank, words)."""
-    async with tenant_session(ctx.services.sessions, ctx.tenant_id) as session:
-        rows = (
-            await session.execute(
-                select(Record.target_refs).where(
-                    Record.flow == FLOW,
-                    Record.source_ref.startswith(f"{SOURCE}:{awb}:", autoescape=True),
-                    Record.id != ctx.record.id,
-                    Record.target_refs["decision"].astext == "forward",
-                )
-            )
-        ).scalars()
-        decided = [(int(refs["rank"]), str(refs["words"])) for refs in rows]
-    return max(decided) if decided else None
 
 
 async def run(ctx: FlowContext) -> None:
