@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Protocol
@@ -42,7 +43,13 @@ class ConnectionAddressed(Protocol):
 
 def connection_ref(request: ConnectionAddressed) -> tuple[uuid.UUID, uuid.UUID]:
     """The (tenant, connection) a request is about, each checked to be a UUID and named when it is not."""
-    return parse_id(request.tenant_id, "tenant_id"), parse_id(request.connection_id, "connection_id")
+    return _ref(request.tenant_id, request.connection_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ref(tenant_id: str, connection_id: str) -> tuple[uuid.UUID, uuid.UUID]:
+    # On every token and budget call: the same few connections, parsed once (a refusal is never cached).
+    return parse_id(tenant_id, "tenant_id"), parse_id(connection_id, "connection_id")
 
 
 def provider_name(value: int, *, required: bool = True) -> str | None:
