@@ -84,12 +84,6 @@ async def ingest_event(ctx: dict[str, Any], tenant_id: str, inbox_id: str) -> st
     return ", ".join(f"{flow}:{source}" for flow, source, _ in routed) or "unrouted"
 
 
-async def _settings(services: Services, tenant: uuid.UUID) -> dict[str, Any]:
-    async with tenant_session(services.sessions, tenant) as session:
-        rows = (await session.execute(select(TenantSetting))).scalars()
-        return {row.key: row.value for row in rows}
-
-
 async def run_record(ctx: dict[str, Any], tenant_id: str, record_id: str) -> str:
     services: Services = ctx["services"]
     redis: Redis = ctx["redis"]
@@ -112,12 +106,13 @@ async def _attempt(services: Services, tenant: uuid.UUID, rid: uuid.UUID) -> str
         if record is None or record.state not in ("pending", "running"):
             return f"nothing to do ({record.state if record else 'gone'})"
         await records.begin(session, record)
+        stored = {row.key: row.value for row in (await session.execute(select(TenantSetting))).scalars()}
     spec = catalog.FLOWS.get(record.flow)
     try:
         if spec is None:
             raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"unknown flow {record.flow}"))
         try:
-            settings = parse(await _settings(services, tenant))
+            settings = parse(stored)
         except SettingInvalid as exc:
             raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"settings: {exc}")) from None
         source_connection = (record.payload or {}).get("connection_id")

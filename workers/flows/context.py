@@ -10,6 +10,7 @@ record at its last finished step.
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -44,10 +45,27 @@ class Services:
     connections: Authed
     http: httpx.AsyncClient
     enqueue: Enqueue
+    listed: dict[uuid.UUID, tuple[float, list[tuple[str, str]]]] = field(default_factory=dict)
+    """A tenant's connections as (provider, id), kept ``LISTED_SECONDS``: asked of the core once, not per record."""
 
     @property
     def ledger(self) -> Ledger:
         return Ledger(self.sessions)
+
+    async def connections_of(self, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
+        now = time.monotonic()
+        kept = self.listed.get(tenant_id)
+        if kept is None or kept[0] < now:
+            answer = await self.connections.ListConnections(
+                connection_pb2.ListConnectionsRequest(tenant_id=str(tenant_id))
+            )
+            kept = now + LISTED_SECONDS, [(provider_name(c.provider), c.connection_id) for c in answer.connections]
+            self.listed[tenant_id] = kept
+        return kept[1]
+
+
+LISTED_SECONDS = 10.0
+"""How long a worker trusts its list of a tenant's connections (a new or removed one is seen after that)."""
 
 
 class Skipped(Exception):
@@ -247,10 +265,7 @@ async def open_api(
     if configured:
         connection = uuid.UUID(str(configured))
     else:
-        listed = await services.connections.ListConnections(
-            connection_pb2.ListConnectionsRequest(tenant_id=str(tenant_id))
-        )
-        found = [c.connection_id for c in listed.connections if provider_name(c.provider) == provider]
+        found = [cid for name, cid in await services.connections_of(tenant_id) if name == provider]
         if not found:
             raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection")
         connection = preferred if preferred and str(preferred) in found else uuid.UUID(found[0])
