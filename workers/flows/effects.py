@@ -15,6 +15,15 @@ Look = Callable[[], Awaitable[dict[str, Any] | None]]
 Make = Callable[[], Awaitable[dict[str, Any]]]
 
 
+def not_made(failed: CallFailed) -> bool:
+    """Whether a failed create certainly did not take effect: the provider refused it (a 4xx, 429 included),
+    or it was never sent (no budget). A 5xx or no answer may have been committed: the claim stays, and the
+    next attempt looks the effect up before making it again."""
+    if failed.verdict.outcome is Outcome.UNKNOWN:
+        return False
+    return failed.status is None or failed.status < 500
+
+
 async def once(ctx: FlowContext, key: str, look: Look, make: Make) -> dict[str, Any]:
     """The result kept under ``key``: recorded by an earlier attempt, found by ``look`` (that attempt made it
     but its answer was lost), or made now by ``make``. Callers serialise attempts on one key (a record runs
@@ -36,8 +45,8 @@ async def once(ctx: FlowContext, key: str, look: Look, make: Make) -> dict[str, 
     try:
         made = await make()
     except CallFailed as failed:
-        if failed.verdict.outcome is not Outcome.UNKNOWN:
-            await ctx.release(key)  # refused: it certainly did not take effect
+        if not_made(failed):
+            await ctx.release(key)
         raise
     await ctx.complete(key, made)
     return made

@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 from workers.calls import Api, CallFailed, Refused
 from workers.engine.effects import ClaimState
 from workers.engine.links import Kind
-from workers.engine.outcomes import Outcome, Reason
+from workers.engine.outcomes import Reason
 from workers.flows import parcel
 from workers.flows.context import FlowContext, TenantContext
+from workers.flows.effects import once
 from workers.flows.settings import CourierPriority, FlowSettings
 from workers.flows.spec import FlowSpec
 
@@ -281,27 +282,15 @@ async def run(ctx: FlowContext) -> None:
         # The order as built when the courier was chosen: the same body on every attempt, no second look-up.
         stored = (ctx.record.payload or {}).get("adhoc_order")
         order = restored(stored) if stored else await _adhoc_order(zoho, salesorder, settings, cod)
-        key = f"shiprocket:order:{number}"
-        claim = await ctx.claim(key)
-        if claim.state is ClaimState.UNKNOWN:  # an earlier attempt may have created it: look before creating
-            found = await _find_shiprocket_order(shiprocket, number)
-            if found is None:
-                await ctx.release(key)
-                claim = await ctx.claim(key)
-            else:
-                await ctx.complete(key, found)
-                claim = await ctx.claim(key)
-        created = claim.result
-        if claim.state is ClaimState.FRESH:
-            try:
-                answer = (await shiprocket.call("POST", "/orders/create/adhoc", json=order, idempotent=False)).json()
-            except CallFailed as failed:
-                if failed.verdict.outcome is not Outcome.UNKNOWN:
-                    await ctx.release(key)  # refused: it certainly did not take effect
-                raise
-            created = {"order_id": answer["order_id"], "shipment_id": answer["shipment_id"]}
-            await ctx.complete(key, created)
-        assert created is not None
+
+        async def create() -> dict[str, Any]:
+            answer = (await shiprocket.call("POST", "/orders/create/adhoc", json=order, idempotent=False)).json()
+            return {"order_id": answer["order_id"], "shipment_id": answer["shipment_id"]}
+
+        # An earlier attempt may have created it and lost the answer: then the order is found under our id.
+        created = await once(
+            ctx, f"shiprocket:order:{number}", lambda: _find_shiprocket_order(shiprocket, number), create
+        )
         await write_back(zoho, salesorder_id, {"cf_shiprocket_order_id": str(created["order_id"])})
         await ctx.advance(
             "shiprocket_order",

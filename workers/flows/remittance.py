@@ -27,7 +27,7 @@ expenses by reference number. Account ids come from the Books chart of accounts 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,11 +37,11 @@ from tenants.db import tenant_session
 from workers.alerts import AlertKind
 from workers.calls import Api, CallFailed, Refused
 from workers.engine import links, records
-from workers.engine.effects import ClaimState
 from workers.engine.links import Kind
 from workers.engine.outcomes import Outcome, Reason, Verdict
 from workers.flows import books
 from workers.flows.context import FlowContext, TenantContext
+from workers.flows.effects import once
 from workers.flows.fulfilment import INVENTORY, decimal_json, write_back
 from workers.flows.reconcile import (
     IST,
@@ -339,33 +339,6 @@ async def _salesorder_for(ctx: FlowContext, zoho: Api, awb: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- the steps
-async def _once(
-    ctx: FlowContext,
-    key: str,
-    lookup: Callable[[], Awaitable[dict[str, Any] | None]],
-    create: Callable[[], Awaitable[dict[str, Any]]],
-) -> dict[str, Any]:
-    """Make a non-idempotent call at most once: claimed first; an unknown earlier outcome is looked up."""
-    claim = await ctx.claim(key)
-    if claim.state is ClaimState.DONE:
-        assert claim.result is not None
-        return claim.result
-    if claim.state is ClaimState.UNKNOWN:
-        found = await lookup()
-        if found is not None:
-            await ctx.complete(key, found)
-            return found
-    try:
-        made = await create()
-    except CallFailed as failed:
-        # A 4xx certainly did not take effect; a 5xx or no answer may have, and is looked up next time.
-        if failed.status is not None and failed.status < 500:
-            await ctx.release(key)
-        raise
-    await ctx.complete(key, made)
-    return made
-
-
 async def _flag(ctx: FlowContext, rec: Reconciliation) -> None:
     rid = rec.remittance_id
     await ctx.advance(ctx.step, flagged_refs(rec))
@@ -432,7 +405,7 @@ async def _post_payments(ctx: FlowContext, zoho: Api, chart: Chart, rec: Reconci
             )
             return {"payment_id": str(answer["payment"]["payment_id"])}
 
-        made = await _once(ctx, f"books:payment:{rid}:{item.awb}", lookup, create)
+        made = await once(ctx, f"books:payment:{rid}:{item.awb}", lookup, create)
         payment_id = str(made["payment_id"])
         await ctx.link((Kind.AWB, item.awb), (Kind.BOOKS_PAYMENT, payment_id))
         await ctx.advance(ctx.step, {f"payment:{item.awb}": payment_id}, also=[(Kind.BOOKS_PAYMENT, payment_id)])
@@ -453,7 +426,7 @@ async def _post_expense(ctx: FlowContext, zoho: Api, chart: Chart, rec: Reconcil
         answer = decimal_json((await zoho.call("POST", f"{BOOKS}/expenses", json=body, idempotent=False)).text)
         return {"expense_id": str(answer["expense"]["expense_id"])}
 
-    made = await _once(ctx, f"books:expense:{rec.remittance_id}", lookup, create)
+    made = await once(ctx, f"books:expense:{rec.remittance_id}", lookup, create)
     expense_id = str(made["expense_id"])
     await ctx.advance("expensed", {"expense_id": expense_id}, also=[(Kind.BOOKS_EXPENSE, expense_id)])
 
