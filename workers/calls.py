@@ -93,6 +93,17 @@ def wire_json(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """Decimals as strings, for JSON columns (a record's payload): money never passes through a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Planned:
     """A provider call as the flow asked for it (without the credential's own parameters)."""

@@ -30,6 +30,7 @@ from workers.preview import preview_record
 from workers.queue import QUEUE
 from workers.runner import deliver_alert, ingest_event, run_record, sweep
 from workers.runs import start_run
+from workers.schedule import schedule_runs
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -64,7 +65,10 @@ def _sweep_seconds() -> set[int]:
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert, start_run, preview_record]
-    cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True)]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True),
+        cron(schedule_runs, second=_sweep_seconds(), run_at_startup=True, unique=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     queue_name = QUEUE

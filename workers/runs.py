@@ -94,7 +94,7 @@ async def start_run(ctx: dict[str, Any], tenant_id: str, run_id: str) -> str:
         if run is None or run.state not in DISCOVERING:
             return f"nothing to do ({run.state if run else 'no such run'})"
         run.state = "discovering"
-        flow, start, end = run.flow, run.window_start, run.window_end
+        flow, start, end, cursor = run.flow, run.window_start, run.window_end, run.cursor
         tally = Tally(await _started_by(session, rid), run.skipped)
     spec = catalog.FLOWS.get(flow)
     problem = cannot_discover(flow, spec, start, end)
@@ -107,7 +107,15 @@ async def start_run(ctx: dict[str, Any], tenant_id: str, run_id: str) -> str:
         return await _fail(services, tenant, rid, f"the tenant's settings cannot be used: {exc}")
     tries = int(ctx.get("job_try") or 1)
     try:
-        async for source, payload in spec.discover(TenantContext(services, tenant, settings), start, end):
+
+        async def save(position: dict[str, Any]) -> None:
+            async with tenant_session(services.sessions, tenant) as session:
+                await session.execute(
+                    update(SyncRun).where(SyncRun.id == rid, SyncRun.state == "discovering").values(cursor=position)
+                )
+
+        context = TenantContext(services, tenant, settings, cursor=cursor, saver=save)
+        async for source, payload in spec.discover(context, start, end):
             if source in tally.seen:
                 continue
             tally.seen.add(source)

@@ -40,6 +40,7 @@ CUSTOM_FIELDS: list[tuple[str, str, str, bool]] = [
     ("salesorder", "cf_channel_order_id", "Channel Order ID", True),
     ("invoice", "cf_channel_order_id", "Channel Order ID", True),
     ("invoice", "cf_awb_number", "AWB Number", False),
+    ("invoice", "cf_courier_partner", "Courier Partner", False),
     ("contacts", "cf_external_customer_id", "External Customer ID", True),
     ("customer_payment", "cf_cod_remittance_id", "COD Remittance ID", False),
     ("package", "cf_awb_number", "AWB Number", False),

@@ -35,6 +35,12 @@ class Kind(StrEnum):
     SHIPROCKET_RETURN_SHIPMENT = "shiprocket_return_shipment"
     RETURN_AWB = "return_awb"
     SHIPSTATION_ORDER = "shipstation_order"
+    SHIPSTATION_ORDER_NUMBER = "shipstation_order_number"
+    SHIPSTATION_SHIPMENT = "shipstation_shipment"
+    SHIPSTATION_CUSTOMER = "shipstation_customer"
+    TRACKING_NUMBER = "tracking_number"
+    BOOKS_CONTACT = "books_contact"
+    BOOKS_JOURNAL = "books_journal"
 
 
 Ref = tuple[str, str]

@@ -1,6 +1,7 @@
 """Zoho Books for a shipped sales order: its invoice (found by AWB — links first, then the invoice's
 ``cf_awb_number`` — and raised at most once per order), the payment of a prepaid order, and credit notes.
 
+    active_accounts(zoho)                          the chart of accounts: name → id of each active account
     find_invoice_by_awb(zoho, awb)                 the invoice whose cf_awb_number is the AWB, or None
     invoice_for(ctx, zoho, awb)                    the same through the links table first, in full
     ensure_invoice(ctx, zoho, salesorder, awb, on)  the order's invoice, raised from its lines if need be, sent
@@ -38,6 +39,19 @@ ZERO = Decimal(0)
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+async def active_accounts(zoho: Api) -> dict[str, str]:
+    """The Books chart of accounts: lower-cased name → id of every active account."""
+    chart: dict[str, str] = {}
+    page, more = 1, True
+    while more:
+        answer = (await zoho.call("GET", f"{BOOKS}/chartofaccounts", params={"page": page, "per_page": 200})).json()
+        for account in answer.get("chartofaccounts") or []:
+            if account.get("is_active") is not False and account.get("status") != "inactive":
+                chart.setdefault(str(account["account_name"]).strip().lower(), str(account["account_id"]))
+        more, page = bool((answer.get("page_context") or {}).get("has_more_page")), page + 1
+    return chart
 
 
 async def find_invoice_by_awb(zoho: Api, awb: str) -> dict[str, Any] | None:

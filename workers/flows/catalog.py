@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.flows import fulfilment, remittance, returns, tracking
+from workers.flows import fulfilment, remittance, returns, shipstation_books, tracking
 from workers.flows.spec import FlowSpec
 
-SPECS: tuple[FlowSpec, ...] = (fulfilment.SPEC, remittance.SPEC, tracking.SPEC, returns.SPEC)
+SPECS: tuple[FlowSpec, ...] = (fulfilment.SPEC, remittance.SPEC, tracking.SPEC, returns.SPEC, shipstation_books.SPEC)
 FLOWS: dict[str, FlowSpec] = {spec.name: spec for spec in SPECS}
 
 

@@ -31,7 +31,7 @@ from workers.engine.effects import Claim, ClaimState, Ledger
 from workers.engine.links import Kind
 from workers.engine.outcomes import Reason
 from workers.flows.settings import FlowSettings, parse
-from workers.queue import DELIVER_ALERT, QUEUE, alert_job_id
+from workers.queue import DELIVER_ALERT, QUEUE, RUN_RECORD, alert_job_id, record_job_id
 
 Enqueue = Callable[..., Awaitable[Any]]
 
@@ -145,6 +145,22 @@ class FlowContext:
         async with tenant_session(self.services.sessions, self.tenant_id) as session:
             await journal.append(session, await self._reload(session), "note", {"about": kind, **data})
 
+    async def spawn(self, flow: str, source: str, payload: dict[str, Any]) -> bool:
+        """Start the record for ``source`` in ``flow`` (a webhook pointer's resources, each a record of its own);
+        True when it is new and queued, False when it was known already. It comes from this record's connection."""
+        extra = {"connection_id": str(self.connection_id)} if self.connection_id else {}
+        async with tenant_session(self.services.sessions, self.tenant_id) as session:
+            record, new = await records.receive(session, self.tenant_id, flow, source, {**payload, **extra})
+        if new:
+            await self.services.enqueue(
+                RUN_RECORD,
+                str(self.tenant_id),
+                str(record.id),
+                _job_id=record_job_id(str(record.id), 1),
+                _queue_name=QUEUE,
+            )
+        return new
+
 
 @dataclass
 class DryFlowContext(FlowContext):
@@ -212,6 +228,11 @@ class DryFlowContext(FlowContext):
     async def note(self, kind: str, data: dict[str, Any]) -> None:
         """The audit log keeps real attempts only."""
 
+    async def spawn(self, flow: str, source: str, payload: dict[str, Any]) -> bool:
+        """Listed, not started."""
+        self.steps.append(f"would start {flow} {source}")
+        return True
+
     async def _held(self, key: str) -> Claim | None:
         if key not in self._ledger:
             async with tenant_session(self.services.sessions, self.tenant_id) as session:
@@ -232,7 +253,17 @@ class TenantContext:
     tenant_id: uuid.UUID
     settings: FlowSettings
     priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_BACKFILL
+    cursor: dict[str, Any] | None = None
+    """Where an earlier pass of the same run got to (its last ``checkpoint``); None on the first pass."""
+    saver: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     _apis: dict[str, Api] = field(default_factory=dict)
+
+    async def checkpoint(self, cursor: dict[str, Any]) -> None:
+        """Discovery got this far: a pass that starts again (its worker died) resumes from here. Everything
+        yielded before the checkpoint is already a record when it is saved."""
+        self.cursor = cursor
+        if self.saver is not None:
+            await self.saver(cursor)
 
     async def api(self, provider: str) -> Api:
         if provider not in self._apis:

@@ -35,7 +35,7 @@ from typing import Any
 
 from tenants.db import tenant_session
 from workers.alerts import AlertKind
-from workers.calls import Api, CallFailed, Refused
+from workers.calls import Api, CallFailed, Refused, plain
 from workers.engine import links, records
 from workers.engine.links import Kind
 from workers.engine.outcomes import Outcome, Reason, Verdict
@@ -79,17 +79,6 @@ BATCH_FIELDS = (
 
 
 # --------------------------------------------------------------------------------------------- pure parts
-def plain(value: Any) -> Any:
-    """Decimals as strings, for JSON columns (a record's payload): money never passes through a float."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
 def batch_record(item: Mapping[str, Any]) -> Routed:
     """A batch as Shiprocket lists it → the record's (source_ref, payload)."""
     rid = remittance_id(item)
@@ -305,16 +294,7 @@ class Chart:
 
     async def ids(self) -> AccountIds:
         if self._ids is None:
-            chart: dict[str, str] = {}
-            page, more = 1, True
-            while more:
-                params = {"page": page, "per_page": 200}
-                answer = (await self.zoho.call("GET", f"{BOOKS}/chartofaccounts", params=params)).json()
-                for account in answer.get("chartofaccounts") or []:
-                    if account.get("is_active") is not False and account.get("status") != "inactive":
-                        chart.setdefault(str(account["account_name"]).strip().lower(), str(account["account_id"]))
-                more, page = bool((answer.get("page_context") or {}).get("has_more_page")), page + 1
-            self._ids = account_ids(chart, self.names)
+            self._ids = account_ids(await books.active_accounts(self.zoho), self.names)
         return self._ids
 
 

@@ -7,6 +7,8 @@ defaults, and refusing bad values with the key and field named (pure).
     status_map        Shiprocket status → the words written to cf_shipment_status (overrides the default in
                       ``shipment_status``; also "DELIVERED COD", and "RETURN <status>" for cf_return_status)
     books             Zoho Books accounts (by name) that COD remittances post through
+    shipstation_books ShipStation orders → Books invoices: currencies and documented exchange rates, the
+                      accounts shipping costs post to, the poll's interval and overlap
 """
 
 from __future__ import annotations
@@ -69,6 +71,25 @@ BOOKS_KEYS = {
 
 
 @dataclass(frozen=True)
+class ShipStationBooks:
+    books_currency: str = "USD"
+    """The Zoho Books organisation's currency; ShipStation orders in it are booked as they are."""
+    shipstation_currency: str = "USD"
+    """The currency of ShipStation orders that carry no ``currency:XXX`` mark."""
+    exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
+    """Currency → units of ``books_currency`` per unit, the documented rate foreign orders convert at."""
+    shipping_expense_account: str = "Courier Charges"
+    shipping_paid_through_account: str = "Petty Cash"
+    poll_seconds: int = 300
+    """How often ShipStation is asked for orders modified since the last poll (0: never)."""
+    overlap_seconds: int = 3600
+    """How far each poll reaches back before the last one ended (late writes, the repeated fall-back hour)."""
+
+
+SHIPSTATION_BOOKS_KEYS = frozenset(ShipStationBooks.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class FlowSettings:
     zoho_connection_id: str | None = None
     shiprocket_connection_id: str | None = None
@@ -79,6 +100,7 @@ class FlowSettings:
     couriers: CourierPriority = CourierPriority()
     status_map: Mapping[str, str] = field(default_factory=dict)
     books: BooksAccounts = BooksAccounts()
+    shipstation_books: ShipStationBooks = ShipStationBooks()
 
     def pickup_for(self, location_id: str | None) -> Pickup:
         return self.warehouses.get(location_id or "", self.default_pickup)
@@ -119,6 +141,52 @@ def _books(value: Any) -> BooksAccounts:
     return BooksAccounts(**names)
 
 
+def _currency(value: Any, where: str) -> str:
+    text = str(value or "").strip().upper()
+    if len(text) != 3 or not text.isalpha():
+        raise SettingInvalid(f"{where}: {value!r} is not a three-letter currency code")
+    return text
+
+
+def _shipstation_books(value: Any) -> ShipStationBooks:
+    where = "shipstation_books"
+    if not isinstance(value, Mapping):
+        raise SettingInvalid(f"{where}: must be an object")
+    unknown = sorted(str(k) for k in value if k not in SHIPSTATION_BOOKS_KEYS)
+    if unknown:
+        raise SettingInvalid(f"{where}.{unknown[0]}: unknown; use {', '.join(sorted(SHIPSTATION_BOOKS_KEYS))}")
+    rates = value.get("exchange_rates") or {}
+    if not isinstance(rates, Mapping):
+        raise SettingInvalid(f"{where}.exchange_rates: must map currency codes to rates")
+    default = ShipStationBooks()
+    names = {}
+    for key in ("shipping_expense_account", "shipping_paid_through_account"):
+        name = value.get(key, getattr(default, key))
+        if not isinstance(name, str) or not name.strip():
+            raise SettingInvalid(f"{where}.{key}: must be the name of an account in the Books chart of accounts")
+        names[key] = name.strip()
+    seconds = {}
+    for key in ("poll_seconds", "overlap_seconds"):
+        raw = value.get(key, getattr(default, key))
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+            raise SettingInvalid(f"{where}.{key}: must be a whole number of seconds, 0 or more")
+        seconds[key] = raw
+    return ShipStationBooks(
+        books_currency=_currency(value.get("books_currency", default.books_currency), f"{where}.books_currency"),
+        shipstation_currency=_currency(
+            value.get("shipstation_currency", default.shipstation_currency), f"{where}.shipstation_currency"
+        ),
+        exchange_rates={
+            _currency(k, f"{where}.exchange_rates"): _decimal(v, f"{where}.exchange_rates.{k}")
+            for k, v in rates.items()
+        },
+        shipping_expense_account=names["shipping_expense_account"],
+        shipping_paid_through_account=names["shipping_paid_through_account"],
+        poll_seconds=seconds["poll_seconds"],
+        overlap_seconds=seconds["overlap_seconds"],
+    )
+
+
 def parse(stored: Mapping[str, Any]) -> FlowSettings:
     """``stored``: key → JSON value as kept in ``tenant_settings``."""
     fulfilment = stored.get("fulfilment") or {}
@@ -156,4 +224,5 @@ def parse(stored: Mapping[str, Any]) -> FlowSettings:
         ),
         status_map={str(k).upper(): str(v) for k, v in (stored.get("status_map") or {}).items()},
         books=_books(stored.get("books") or {}),
+        shipstation_books=_shipstation_books(stored.get("shipstation_books") or {}),
     )

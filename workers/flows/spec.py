@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from workers.flows.context import FlowContext, TenantContext
+from workers.flows.settings import FlowSettings
 
 Routed = tuple[str, dict[str, Any]]
 """(source_ref, payload) for one record an event starts."""
@@ -19,6 +20,8 @@ Run = Callable[[FlowContext], Awaitable[None]]
 Route = Callable[[str, dict[str, Any]], list[Routed]]
 Discover = Callable[[TenantContext, datetime, datetime], AsyncIterator[Routed]]
 """Discovery has no record: a TenantContext gives it the tenant's APIs (at backfill priority) and settings."""
+Schedule = Callable[[FlowSettings], tuple[int, int]]
+"""The tenant's polling of a flow: (seconds between runs, 0 for none; seconds each run reaches back)."""
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,7 @@ class FlowSpec:
     """A provider's webhook body → the records it starts in this flow (pure; [] when not this flow's)."""
     discover: Discover | None = None
     """A sync run: every record this flow should hold for sources changed between the two instants."""
+    needs: tuple[str, ...] = ()
+    """The providers a tenant must have connected for the flow to poll."""
+    schedule: Schedule | None = None
+    """Polled: a run of ``discover`` every so often over the window since the last one (``workers.schedule``)."""
