@@ -6,6 +6,7 @@ connectors migrate [--revision head]                                         cre
 connectors doctor                                                            check PostgreSQL and Redis
 connectors up | down | status                                                the platform, detached
 connectors replay --tenant T [--flow F] [--since WHEN] [--reason R] [--dry-run]  replay dead-lettered records
+connectors sync --tenant T --flow F --from D [--to D] [--estimate-only]  backfill a window: estimate, then run
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--since", help="only records created since: an age (30m, 2h, 3d) or an ISO date/time")
     replay.add_argument("--reason", help="why, for the records' journals and the audit log")
     replay.add_argument("--dry-run", action="store_true", help="show what each would send; change nothing")
+
+    sync = sub.add_parser("sync", help="backfill a date window of a flow: estimate the calls, then run it")
+    sync.add_argument("--tenant", required=True, help="the tenant's id or slug")
+    sync.add_argument("--flow", required=True, help="the flow (e.g. shipstation-books)")
+    sync.add_argument("--from", dest="start", required=True, help="ISO date or date-time (UTC unless zoned)")
+    sync.add_argument("--to", dest="end", help="ISO date (to its end) or date-time; now if left out")
+    sync.add_argument("--estimate-only", action="store_true", help="print the estimate; start nothing")
 
     sub.add_parser("up", help="migrate and start the platform in the background; print what runs where")
     sub.add_parser("down", help="stop what 'up' started")
@@ -118,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.replay import replay_command
 
         return replay_command(settings, args.tenant, args.flow, args.since, args.reason, args.dry_run)
+    if args.command == "sync":
+        from connectors.sync import sync_command
+
+        return sync_command(settings, args)
     if args.command in ("up", "down", "status"):
         from connectors import platform
 

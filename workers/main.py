@@ -29,7 +29,7 @@ from workers.flows.context import Services
 from workers.preview import preview_record
 from workers.queue import QUEUE
 from workers.runner import deliver_alert, ingest_event, run_record, sweep
-from workers.runs import start_run
+from workers.runs import estimate_run, start_run
 from workers.schedule import schedule_runs
 
 
@@ -64,7 +64,7 @@ def _sweep_seconds() -> set[int]:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert, start_run, preview_record]
+    functions: ClassVar[list[Any]] = [ingest_event, run_record, deliver_alert, start_run, preview_record, estimate_run]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=_sweep_seconds(), run_at_startup=True, unique=True),
         cron(schedule_runs, second=_sweep_seconds(), run_at_startup=True, unique=True),

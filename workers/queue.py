@@ -9,6 +9,8 @@ per id while it is queued, running, or its result is kept).
     preview_record(tenant_id, record_id)  a dry run: what the record's next attempt would send (returned as
                                           the job's result, a dict; nothing is written anywhere)
                                                                                job id preview:{record_id}:{nonce}
+    estimate_run(tenant_id, flow, start, end)  what a run over the window would take (the flow's estimate, a
+                                          dict as the job's result)           job id estimate:{nonce}
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ RUN_RECORD = "run_record"
 DELIVER_ALERT = "deliver_alert"
 START_RUN = "start_run"
 PREVIEW_RECORD = "preview_record"
+ESTIMATE_RUN = "estimate_run"
 
 
 def ingest_job_id(inbox_id: str) -> str:

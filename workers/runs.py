@@ -137,6 +137,26 @@ async def start_run(ctx: dict[str, Any], tenant_id: str, run_id: str) -> str:
     return "running: " + ", ".join(f"{k} {v}" for k, v in tally.counts().items())
 
 
+async def estimate_run(ctx: dict[str, Any], tenant_id: str, flow: str, start: str, end: str) -> dict[str, Any]:
+    """The flow's estimate for the window, as the job's result: ``{"sources", "calls", "detail"}``, or
+    ``{"error"}`` saying in plain words why there is none."""
+    services: Services = ctx["services"]
+    tenant = uuid.UUID(tenant_id)
+    spec = catalog.FLOWS.get(flow)
+    if spec is None or spec.estimate is None:
+        return {"error": f"the {flow} flow cannot estimate a run"}
+    try:
+        settings = await flow_settings(services, tenant)
+        found = await spec.estimate(
+            TenantContext(services, tenant, settings), datetime.fromisoformat(start), datetime.fromisoformat(end)
+        )
+    except SettingInvalid as exc:
+        return {"error": f"the tenant's settings cannot be used: {exc}"}
+    except CallFailed as failed:
+        return {"error": discovery_error(failed.verdict, 1).replace("discovery", "the estimate", 1)}
+    return {"sources": found.sources, "calls": found.calls, "detail": found.detail}
+
+
 async def _started_by(session: AsyncSession, rid: uuid.UUID) -> int:
     return int((await session.execute(select(func.count()).where(Record.run_id == rid))).scalar_one())
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.v1 import sync_pb2 as pb
 from connector.v1 import sync_pb2_grpc
-from core import audit, paging, runs
+from core import audit, paging, providers, runs
 from core.audit import Action
 from core.errors import InvalidArgument, NotFound, WorkersUnavailable
 from core.services.convert import timestamp
@@ -32,7 +32,7 @@ from core.tenancy import parse_id
 from tenants.db import tenant_session
 from tenants.models import Record, SyncRun
 from workers.flows import catalog
-from workers.queue import QUEUE, START_RUN, run_job_id
+from workers.queue import ESTIMATE_RUN, QUEUE, START_RUN, run_job_id
 
 log = structlog.get_logger("core.sync")
 
@@ -45,6 +45,30 @@ STATES: dict[str, int] = {
     "failed": pb.RUN_STATE_FAILED,
 }
 STATE_NAMES: dict[int, str] = {value: name for name, value in STATES.items()}
+
+
+ESTIMATE_TIMEOUT = 30.0
+
+
+def provider_calls(provider: str, calls: int) -> pb.ProviderCalls:
+    """A provider's share of a run, with the least time its rate limit (the tightest bucket) allows (pure)."""
+    limits = providers.get(provider).rate_limits
+    tightest = max(limits, key=lambda limit: limit.per / limit.limit) if limits else None
+    share = pb.ProviderCalls(provider=provider, calls=calls)
+    if tightest is not None:
+        share.limit = int(tightest.limit)
+        share.period.CopyFrom(Duration(seconds=int(tightest.per)))
+        share.at_least.CopyFrom(Duration(seconds=int(calls * tightest.per / tightest.limit)))
+    return share
+
+
+def estimate_message(result: dict[str, Any]) -> pb.EstimateRunResponse:
+    """A worker's ``estimate_run`` answer as the response (pure)."""
+    shares = [provider_calls(provider, int(n)) for provider, n in sorted(result["calls"].items())]
+    slowest = max((share.at_least.seconds for share in shares), default=0)
+    return pb.EstimateRunResponse(
+        sources=int(result["sources"]), calls=shares, at_least=Duration(seconds=slowest), detail=result["detail"]
+    )
 
 
 def runnable_flow(name: str) -> str:
@@ -157,6 +181,41 @@ class SyncService(sync_pb2_grpc.SyncServiceServicer):
             raise WorkersUnavailable(f"the run was not queued, the job queue is unreachable: {exc}") from None
         async with tenant_session(self.sessions, tenant_id) as session:
             return pb.TriggerRunResponse(run=(await _views(session, [row]))[0])
+
+    @rpc
+    async def EstimateRun(self, request: pb.EstimateRunRequest, context: Any) -> pb.EstimateRunResponse:
+        tenant_id = parse_id(request.tenant_id, "tenant_id")
+        flow = runnable_flow(request.flow)
+        if catalog.FLOWS[flow].estimate is None:
+            raise InvalidArgument.one("flow", f"{flow!r} cannot estimate a run")
+        start, end = runs.check_window(instant(request, "window_start"), instant(request, "window_end"))
+        timeout = ESTIMATE_TIMEOUT
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            timeout = max(min(timeout, remaining - 0.5), 0.1)
+        try:
+            job = await self.queue.enqueue_job(
+                ESTIMATE_RUN,
+                str(tenant_id),
+                flow,
+                start.isoformat(),
+                end.isoformat(),
+                _job_id=f"estimate:{uuid.uuid4().hex}",
+                _queue_name=QUEUE,
+                _expires=timeout,
+            )
+            if job is None:
+                raise WorkersUnavailable("the estimate was not queued")
+            result = await job.result(timeout=timeout, poll_delay=0.1)
+        except (OSError, RedisError) as exc:
+            raise WorkersUnavailable(f"the job queue is unreachable: {exc}") from None
+        except TimeoutError:
+            raise WorkersUnavailable(
+                f"no worker answered the estimate within {timeout:.1f} s; is `connectors worker` running?"
+            ) from None
+        if "error" in result:
+            raise InvalidArgument.one("flow", str(result["error"]))
+        return estimate_message(result)
 
     @rpc
     async def GetRun(self, request: pb.GetRunRequest, context: Any) -> pb.GetRunResponse:

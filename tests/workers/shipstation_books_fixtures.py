@@ -31,6 +31,7 @@ from connector.v1 import (
 from connectors.core_client import Authed
 from connectors.demo import demo_connection
 from connectors.settings import Settings
+from core import providers
 from core.server import Core, start
 from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import Record, TenantSetting
@@ -143,6 +144,7 @@ async def merchant(
     ss = httpx.post(f"{ss_admin}/accounts", json={"name": f"Evergreen {suffix}"})
     ss.raise_for_status()
     ss_account = ss.json()
+    catalogue = dict(providers.CATALOGUE)  # the core's limits are process-wide: put them back afterwards
     settings = dataclasses.replace(core.settings, rate_limits=json.dumps(UNLIMITED if limits is None else limits))
     settings = dataclasses.replace(settings, budget_time_scale=time_scale)
     own = await start(settings, "127.0.0.1:0")
@@ -180,6 +182,8 @@ async def merchant(
         )
         await channel.close()
         await own.stop(0)
+        providers.CATALOGUE.clear()
+        providers.CATALOGUE.update(catalogue)
 
 
 async def worker(m: Merchant) -> AsyncIterator[Worker]:
@@ -196,6 +200,7 @@ async def worker(m: Merchant) -> AsyncIterator[Worker]:
         max_tries=1000,
     )
     task = asyncio.create_task(running.async_run())
+    WORKERS.append(task)
     try:
         yield running
     finally:
@@ -203,9 +208,20 @@ async def worker(m: Merchant) -> AsyncIterator[Worker]:
             if all(job.done() for job in running.tasks.values()):
                 break
             await asyncio.sleep(0.05)
+        WORKERS.remove(task)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await WorkerSettings.on_shutdown(running.ctx)
+
+
+WORKERS: list[asyncio.Task[Any]] = []
+"""The running workers' tasks: a wait fails at once, with the reason, when one of them has died."""
+
+
+def workers_alive() -> None:
+    for task in WORKERS:
+        if task.done():
+            raise AssertionError(f"the worker stopped: {task.exception()!r}") from task.exception()
 
 
 async def wait_run(m: Merchant, run_id: str, seconds: float = 300) -> sync_pb2.SyncRun:
@@ -215,8 +231,14 @@ async def wait_run(m: Merchant, run_id: str, seconds: float = 300) -> sync_pb2.S
         run = (await stub.GetRun(sync_pb2.GetRunRequest(tenant_id=m.tenant, run_id=run_id))).run
         if run.state in done:
             return run
+        workers_alive()
         await asyncio.sleep(0.25)
-    raise AssertionError(f"run {run_id} not finished after {seconds} s: {run}")
+    stuck = [
+        (r.source_ref, r.state, r.step, r.attempts, r.last_error)
+        for r in await m.records()
+        if r.state in ("pending", "running")
+    ]
+    raise AssertionError(f"run {run_id} not finished after {seconds} s: {run}; unfinished: {stuck[:10]}")
 
 
 def by_key(rows: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -61,12 +62,15 @@ from workers.flows.shipstation_data import (
     tracking_fields,
     version,
 )
-from workers.flows.spec import FlowSpec, Routed
+from workers.flows.spec import Estimated, FlowSpec, Routed
 
 FLOW = "shipstation-books"
 BOOKS = books.BOOKS
 PAGE_SIZE = 500
 """ShipStation's largest page: a backfill of 2,000 orders lists them in four calls."""
+
+MODIFIED = "modified_at"
+"""The payload's UTC instant of the order version (as the listing settled it)."""
 
 ORDER, SHIPMENT, VOID, RESOURCE, CONTACT = (
     "shipstation_order",
@@ -102,10 +106,13 @@ def _resource_source(kind: str, url: str) -> str:
     return f"{RESOURCE}:{kind}:sha256:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
-def order_routed(raw: Mapping[str, Any]) -> Routed:
-    """One order version's record; an order that cannot be read is still kept (its run says why)."""
+def order_routed(raw: Mapping[str, Any], after: datetime | None = None) -> Routed:
+    """One order version's record; an order that cannot be read is still kept (its run says why). ``after``:
+    the modifyDate of the order listed before it (by modifyDate, ascending), which settles a wall time of the
+    repeated fall-back hour; the instant is kept in the payload, so the record's run reads it the same way."""
     try:
-        return parse_order(raw).source, {"order": plain(raw)}
+        order = parse_order(raw, after=after)
+        return order.source, {"order": plain(raw), MODIFIED: order.modified_at.isoformat()}
     except Unbookable:
         return f"{ORDER}:{raw.get('orderId')}@unreadable:{raw.get('modifyDate')}"[:200], {"order": plain(raw)}
 
@@ -154,14 +161,17 @@ async def discover(ctx: TenantContext, start: datetime, end: datetime) -> AsyncI
         params = {f"{field}Start": to_pacific(since), f"{field}End": to_pacific(end), "pageSize": PAGE_SIZE, **order}
         async for rows in pages(ss, path, params, "orders" if name == "orders" else "shipments"):
             last = since
+            previous: datetime | None = None
             for raw in rows:
                 if name == "orders":
-                    yield order_routed(raw)
+                    source, payload = order_routed(raw, previous)
+                    previous = datetime.fromisoformat(payload[MODIFIED]) if MODIFIED in payload else previous
+                    yield source, payload
                 else:
                     for routed in shipment_routed(raw):
                         if name == "shipments" or routed[0].startswith(VOID):
                             yield routed
-                last = max(last, _instant(raw.get(stamp)) or last)
+                last = max(last, (previous if name == "orders" else None) or _instant(raw.get(stamp)) or last)
             await ctx.checkpoint({"phase": name, "since": last.isoformat()})
         if name != PHASES[-1][0]:
             await ctx.checkpoint({"phase": names[names.index(name) + 1]})
@@ -179,7 +189,7 @@ async def run(ctx: FlowContext) -> None:
     kind = ctx.record.source_ref.partition(":")[0]
     payload = ctx.record.payload or {}
     if kind == ORDER:
-        await _order(ctx, payload.get("order") or {})
+        await _order(ctx, payload.get("order") or {}, payload.get(MODIFIED))
     elif kind == SHIPMENT:
         await _shipment(ctx, payload.get("shipment") or {})
     elif kind == VOID:
@@ -220,11 +230,13 @@ async def _resource(ctx: FlowContext, url: str, kind: str) -> None:
 
 
 # ---- orders
-async def _order(ctx: FlowContext, raw: Mapping[str, Any]) -> None:
+async def _order(ctx: FlowContext, raw: Mapping[str, Any], modified: str | None) -> None:
     try:
         order = parse_order(raw)
     except Unbookable as exc:
         raise _refused(exc) from None
+    if modified:  # as the listing settled it (the repeated fall-back hour)
+        order = replace(order, modified_at=datetime.fromisoformat(modified))
     zoho = await ctx.api("zoho")
     body: dict[str, Any] | None = None
     if not order.cancelled:
@@ -516,20 +528,78 @@ async def _void(ctx: FlowContext, raw: Mapping[str, Any]) -> None:
 
 async def _tracking(ctx: FlowContext, zoho: Api, shipment: Shipment, *, voided: bool) -> None:
     """The carrier and tracking number on the order's invoice (cleared by a void that still shows there)."""
-    if not shipment.order_key:
+    if not shipment.order_id:
         await ctx.advance("tracked", {})
         return
     async with locks.held(ctx, f"ss-order:{shipment.order_id}", what=f"order {shipment.order_number}"):
-        invoice = await _invoice(zoho, shipment.order_key)
+        invoice = await _booked_invoice(ctx, zoho, shipment)
         if invoice is None:
-            raise CallFailed(
-                Verdict(Outcome.RETRY, None, f"order {shipment.order_number}'s invoice is not in Books yet")
-            )
+            await ctx.advance("tracked", {"invoice": "none: the order was cancelled before it was invoiced"})
+            return
         invoice_id = str(invoice["invoice_id"])
         change = tracking_fields(fields_of(invoice), shipment, voided=voided)
         if change is not None and invoice.get("status") != "void":
             await zoho.call("PUT", f"{BOOKS}/invoices/{invoice_id}", json={"custom_fields": change})
         await ctx.advance("tracked", {"invoice_id": invoice_id}, link=(Kind.BOOKS_INVOICE, invoice_id))
+
+
+ORDER_WAIT = 2.0
+"""Seconds a shipment waits, per try, for its order's invoice while the order's record is still working."""
+
+
+async def _booked_invoice(ctx: FlowContext, zoho: Api, shipment: Shipment) -> dict[str, Any] | None:
+    """The shipment's order's invoice. While the order's record works, try again shortly; an order never seen
+    (shipped after a window that missed it) is fetched and started; an order whose record is dead stops this
+    one too, saying so; a cancelled order that was never invoiced has nothing to track (None)."""
+    invoice = await _invoice(zoho, shipment.order_key)
+    if invoice is not None:
+        return invoice
+    async with tenant_session(ctx.services.sessions, ctx.tenant_id) as session:
+        rows = (
+            await session.execute(
+                select(Record.state, Record.last_error).where(
+                    Record.flow == FLOW, Record.source_ref.startswith(f"{ORDER}:{shipment.order_id}@", autoescape=True)
+                )
+            )
+        ).all()
+    waiting = f"order {shipment.order_number}'s invoice is not in Books yet"
+    if not rows:
+        ss = await ctx.api("shipstation")
+        raw = decimal_json((await ss.call("GET", f"/orders/{shipment.order_id}")).text)
+        await ctx.spawn(FLOW, *order_routed(raw))
+        raise CallFailed(Verdict(Outcome.RETRY, None, f"{waiting}; its order was fetched"), retry_after=ORDER_WAIT)
+    states = {state for state, _ in rows}
+    if states & {"pending", "running"}:
+        raise CallFailed(Verdict(Outcome.RETRY, None, waiting), retry_after=ORDER_WAIT)
+    if "dead" in states and "skipped" not in states:
+        why = next(error for state, error in rows if state == "dead")
+        raise Refused(
+            Reason.INVALID_SOURCE_DATA,
+            f"order {shipment.order_number} has no invoice in Books ({why}); replay the order, then this shipment",
+        )
+    return None
+
+
+BOOKS_CALLS = {"orders": 4, "shipments": 4, "voids": 5}
+"""Books calls per record, at most as a rule: an order looks its invoice up, makes (or updates) it, sends it
+and finds or makes its customer; a shipment reads the chart, posts its journal, finds and marks the invoice."""
+
+
+async def estimate(ctx: TenantContext, start: datetime, end: datetime) -> Estimated:
+    """How many orders, shipments and voids the window holds (one call each), and the calls a run would make."""
+    ss = await ctx.api("shipstation")
+    found: dict[str, int] = {}
+    for name, path, stamp, _ in PHASES:
+        field = stamp[0].upper() + stamp[1:]
+        params = {f"{field}Start": to_pacific(start), f"{field}End": to_pacific(end), "pageSize": 1}
+        found[name] = int((await ss.call("GET", path, params=params)).json().get("total") or 0)
+    listing = sum(max(1, -(-n // PAGE_SIZE)) for n in found.values())
+    return Estimated(
+        sources=sum(found.values()),
+        calls={"shipstation": len(found) + listing, "zoho": sum(BOOKS_CALLS[k] * n for k, n in found.items())},
+        detail=f"{found['orders']:,} order versions, {found['shipments']:,} shipments, "
+        f"{found['voids']:,} voided labels",
+    )
 
 
 def schedule(settings: FlowSettings) -> tuple[int, int]:

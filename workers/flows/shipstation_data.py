@@ -45,15 +45,22 @@ class Unbookable(ValueError):
 
 
 # --------------------------------------------------------------------------------------------------- time
-def from_pacific(text: Any, field: str = "date") -> datetime:
-    """A V1 wall time (``2026-03-08T01:59:00.0000000``) → the aware UTC instant."""
+def from_pacific(text: Any, field: str = "date", *, after: datetime | None = None) -> datetime:
+    """A V1 wall time (``2026-03-08T01:59:00.0000000``) → the aware UTC instant. A wall time of the repeated
+    fall-back hour reads as PDT, unless ``after`` (the instant of the row before it in a list sorted by this
+    field, ascending) shows it must be the second, PST, reading."""
     match = _WALL.match(str(text or "").strip())
     if not match:
         raise Unbookable(f"{field}: {text!r} is not a ShipStation date and time")
     y, mo, d, h, mi, s, frac = match.groups()
     micro = int((frac or "0").ljust(7, "0")[:6])
     wall = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, tzinfo=PACIFIC)
-    return wall.astimezone(UTC)
+    early = wall.astimezone(UTC)
+    if after is not None and early < after:
+        late = wall.replace(fold=1).astimezone(UTC)
+        if late != early and late >= after:
+            return late
+    return early
 
 
 def to_pacific(moment: datetime) -> str:
@@ -123,7 +130,8 @@ class Order:
         return f"shipstation_order:{self.order_id}@{version(self.modified_at)}"
 
 
-def parse_order(raw: Mapping[str, Any]) -> Order:
+def parse_order(raw: Mapping[str, Any], *, after: datetime | None = None) -> Order:
+    """``after``: the modifyDate instant of the order listed before this one (see ``from_pacific``)."""
     if not isinstance(raw, Mapping) or raw.get("orderId") in (None, ""):
         raise Unbookable("orderId: missing; this is not a ShipStation order")
     oid = str(raw["orderId"])
@@ -148,7 +156,7 @@ def parse_order(raw: Mapping[str, Any]) -> Order:
         order_key=str(raw.get("orderKey") or oid),
         number=str(raw.get("orderNumber") or oid),
         status=str(raw.get("orderStatus") or ""),
-        modified_at=from_pacific(raw.get("modifyDate"), f"{where}: modifyDate"),
+        modified_at=from_pacific(raw.get("modifyDate"), f"{where}: modifyDate", after=after),
         ordered_at=from_pacific(raw.get("orderDate") or raw.get("createDate"), f"{where}: orderDate"),
         email=str(raw.get("customerEmail") or "").strip().lower(),
         customer_name=_customer_name(raw),

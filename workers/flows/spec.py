@@ -20,6 +20,19 @@ Run = Callable[[FlowContext], Awaitable[None]]
 Route = Callable[[str, dict[str, Any]], list[Routed]]
 Discover = Callable[[TenantContext, datetime, datetime], AsyncIterator[Routed]]
 """Discovery has no record: a TenantContext gives it the tenant's APIs (at backfill priority) and settings."""
+
+
+@dataclass(frozen=True)
+class Estimated:
+    """What a run over a window would take: the records it would find, the provider calls they need (by
+    provider), and what was found in words."""
+
+    sources: int
+    calls: dict[str, int]
+    detail: str
+
+
+Estimate = Callable[[TenantContext, datetime, datetime], Awaitable[Estimated]]
 Schedule = Callable[[FlowSettings], tuple[int, int]]
 """The tenant's polling of a flow: (seconds between runs, 0 for none; seconds each run reaches back)."""
 
@@ -32,6 +45,8 @@ class FlowSpec:
     """A provider's webhook body → the records it starts in this flow (pure; [] when not this flow's)."""
     discover: Discover | None = None
     """A sync run: every record this flow should hold for sources changed between the two instants."""
+    estimate: Estimate | None = None
+    """Before a run: how much ``discover`` would find in the window and what it would cost (a few reads)."""
     needs: tuple[str, ...] = ()
     """The providers a tenant must have connected for the flow to poll."""
     schedule: Schedule | None = None

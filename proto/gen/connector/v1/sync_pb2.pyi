@@ -272,6 +272,110 @@ class ListRunsRequest(_message.Message):
 Global___ListRunsRequest: _TypeAlias = ListRunsRequest  # noqa: Y015
 
 @_typing.final
+class EstimateRunRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    FLOW_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    flow: _builtins.str
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        flow: _builtins.str = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flow", b"flow", "tenant_id", b"tenant_id", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EstimateRunRequest: _TypeAlias = EstimateRunRequest  # noqa: Y015
+
+@_typing.final
+class ProviderCalls(_message.Message):
+    """One provider's share of a run."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    CALLS_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    AT_LEAST_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    """"shipstation", "zoho"..."""
+    calls: _builtins.int
+    """Calls the run would make, about (a few more when a call is retried)."""
+    limit: _builtins.int
+    """The provider's rate limit: calls per period."""
+    @_builtins.property
+    def period(self) -> _duration_pb2.Duration: ...
+    @_builtins.property
+    def at_least(self) -> _duration_pb2.Duration:
+        """How long the limit makes these calls take at the least."""
+
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+        calls: _builtins.int = ...,
+        limit: _builtins.int = ...,
+        period: _duration_pb2.Duration | None = ...,
+        at_least: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_least", b"at_least", "period", b"period"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_least", b"at_least", "calls", b"calls", "limit", b"limit", "period", b"period", "provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProviderCalls: _TypeAlias = ProviderCalls  # noqa: Y015
+
+@_typing.final
+class EstimateRunResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCES_FIELD_NUMBER: _builtins.int
+    CALLS_FIELD_NUMBER: _builtins.int
+    AT_LEAST_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    sources: _builtins.int
+    """Records the run would find (each a version of an order, a shipment...)."""
+    detail: _builtins.str
+    """What was found, in words ("1,964 order versions, 601 shipments, 12 voided labels")."""
+    @_builtins.property
+    def calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProviderCalls]: ...
+    @_builtins.property
+    def at_least(self) -> _duration_pb2.Duration:
+        """The slowest provider's at_least: the run cannot finish sooner."""
+
+    def __init__(
+        self,
+        *,
+        sources: _builtins.int = ...,
+        calls: _abc.Iterable[Global___ProviderCalls] | None = ...,
+        at_least: _duration_pb2.Duration | None = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at_least", b"at_least"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_least", b"at_least", "calls", b"calls", "detail", b"detail", "sources", b"sources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EstimateRunResponse: _TypeAlias = EstimateRunResponse  # noqa: Y015
+
+@_typing.final
 class ListRunsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

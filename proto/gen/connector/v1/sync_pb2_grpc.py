@@ -52,6 +52,11 @@ class SyncServiceStub:
                 request_serializer=connector_dot_v1_dot_sync__pb2.ListRunsRequest.SerializeToString,
                 response_deserializer=connector_dot_v1_dot_sync__pb2.ListRunsResponse.FromString,
                 _registered_method=True)
+        self.EstimateRun = channel.unary_unary(
+                '/connector.v1.SyncService/EstimateRun',
+                request_serializer=connector_dot_v1_dot_sync__pb2.EstimateRunRequest.SerializeToString,
+                response_deserializer=connector_dot_v1_dot_sync__pb2.EstimateRunResponse.FromString,
+                _registered_method=True)
 
 
 class SyncServiceServicer:
@@ -81,6 +86,16 @@ class SyncServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EstimateRun(self, request, context):
+        """What a run over the window would take, before anyone starts it: a worker asks the source how much
+        changed in the window (a few reads; nothing is started) and says how many records and provider calls
+        that means; the core adds how long the providers' rate limits make it at least. INVALID_ARGUMENT as
+        TriggerRun, and for a flow that cannot estimate; UNAVAILABLE when no worker answers in time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SyncServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -98,6 +113,11 @@ def add_SyncServiceServicer_to_server(servicer, server):
                     servicer.ListRuns,
                     request_deserializer=connector_dot_v1_dot_sync__pb2.ListRunsRequest.FromString,
                     response_serializer=connector_dot_v1_dot_sync__pb2.ListRunsResponse.SerializeToString,
+            ),
+            'EstimateRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateRun,
+                    request_deserializer=connector_dot_v1_dot_sync__pb2.EstimateRunRequest.FromString,
+                    response_serializer=connector_dot_v1_dot_sync__pb2.EstimateRunResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -184,6 +204,33 @@ class SyncService:
             '/connector.v1.SyncService/ListRuns',
             connector_dot_v1_dot_sync__pb2.ListRunsRequest.SerializeToString,
             connector_dot_v1_dot_sync__pb2.ListRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connector.v1.SyncService/EstimateRun',
+            connector_dot_v1_dot_sync__pb2.EstimateRunRequest.SerializeToString,
+            connector_dot_v1_dot_sync__pb2.EstimateRunResponse.FromString,
             options,
             channel_credentials,
             insecure,

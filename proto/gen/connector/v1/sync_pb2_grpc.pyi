@@ -43,6 +43,12 @@ class SyncServiceStub:
     GetRun: _grpc.UnaryUnaryMultiCallable[_sync_pb2.GetRunRequest, _sync_pb2.GetRunResponse]
     ListRuns: _grpc.UnaryUnaryMultiCallable[_sync_pb2.ListRunsRequest, _sync_pb2.ListRunsResponse]
     """Newest first."""
+    EstimateRun: _grpc.UnaryUnaryMultiCallable[_sync_pb2.EstimateRunRequest, _sync_pb2.EstimateRunResponse]
+    """What a run over the window would take, before anyone starts it: a worker asks the source how much
+    changed in the window (a few reads; nothing is started) and says how many records and provider calls
+    that means; the core adds how long the providers' rate limits make it at least. INVALID_ARGUMENT as
+    TriggerRun, and for a flow that cannot estimate; UNAVAILABLE when no worker answers in time.
+    """
 
 @_typing.type_check_only
 class SyncServiceAsyncStub(SyncServiceStub):
@@ -59,6 +65,12 @@ class SyncServiceAsyncStub(SyncServiceStub):
     GetRun: _aio.UnaryUnaryMultiCallable[_sync_pb2.GetRunRequest, _sync_pb2.GetRunResponse]  # type: ignore[assignment]
     ListRuns: _aio.UnaryUnaryMultiCallable[_sync_pb2.ListRunsRequest, _sync_pb2.ListRunsResponse]  # type: ignore[assignment]
     """Newest first."""
+    EstimateRun: _aio.UnaryUnaryMultiCallable[_sync_pb2.EstimateRunRequest, _sync_pb2.EstimateRunResponse]  # type: ignore[assignment]
+    """What a run over the window would take, before anyone starts it: a worker asks the source how much
+    changed in the window (a few reads; nothing is started) and says how many records and provider calls
+    that means; the core adds how long the providers' rate limits make it at least. INVALID_ARGUMENT as
+    TriggerRun, and for a flow that cannot estimate; UNAVAILABLE when no worker answers in time.
+    """
 
 class SyncServiceServicer(metaclass=_abc_1.ABCMeta):
     """Sync runs: a flow asked to find every record it should hold for sources changed in a time window (a
@@ -90,5 +102,17 @@ class SyncServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_sync_pb2.ListRunsResponse, _abc.Awaitable[_sync_pb2.ListRunsResponse]]:
         """Newest first."""
+
+    @_abc_1.abstractmethod
+    def EstimateRun(
+        self,
+        request: _sync_pb2.EstimateRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sync_pb2.EstimateRunResponse, _abc.Awaitable[_sync_pb2.EstimateRunResponse]]:
+        """What a run over the window would take, before anyone starts it: a worker asks the source how much
+        changed in the window (a few reads; nothing is started) and says how many records and provider calls
+        that means; the core adds how long the providers' rate limits make it at least. INVALID_ARGUMENT as
+        TriggerRun, and for a flow that cannot estimate; UNAVAILABLE when no worker answers in time.
+        """
 
 def add_SyncServiceServicer_to_server(servicer: SyncServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
