@@ -1,13 +1,14 @@
 """The demo merchant on the platform: a tenant connected to every sandbox with the sandboxes' demo credentials.
 
-Idempotent: an existing demo tenant and its connections are kept. ``wire_webhooks`` points the Zoho and
-Shiprocket sandboxes' webhooks at the portal, so confirming an order in the Zoho sandbox gets it an AWB.
+Idempotent: an existing demo tenant and its connections are kept. ``wire_webhooks`` points the Zoho,
+Shiprocket and ShipStation sandboxes' webhooks at the portal, so confirming an order in the Zoho sandbox gets
+it an AWB, and a new ShipStation order becomes a Books invoice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -117,41 +118,68 @@ async def ensure_demo(client: CoreClient, sandboxes: dict[str, Any]) -> tuple[st
     return tenant_id, results
 
 
-async def wire_webhooks(client: CoreClient, tenant_id: str, portal_url: str, sandboxes: dict[str, Any]) -> list[str]:
-    """Configure the demo merchant's webhooks at Zoho (through its API, as a merchant's admin would) and at
-    Shiprocket (its panel: the sandbox's admin route) with the URLs and secrets the core keeps; idempotent.
-    Returns a line per provider saying what was configured."""
+class Stubs(Protocol):
+    """What wiring needs of a core client: authenticated stubs (``CoreClient``, or a test's handle)."""
+
+    def stub(self, factory: Any) -> Any: ...
+
+
+ZOHO_HOOKS = (("salesorder", ["confirmed"]), ("contact", ["created"]))
+"""What the platform listens to at Zoho: confirmed sales orders (fulfilment), new Books contacts (customers)."""
+SHIPSTATION_HOOKS = ("ORDER_NOTIFY", "SHIP_NOTIFY")
+
+
+async def wire_webhooks(client: Stubs, tenant_id: str, portal_url: str, sandboxes: dict[str, Any]) -> list[str]:
+    """Configure the merchant's webhooks at Zoho and ShipStation (through their APIs, as a merchant's admin
+    would) and at Shiprocket (its panel: the sandbox's admin route) with the URLs and secrets the core keeps;
+    idempotent. Returns a line per provider saying what was configured."""
     connections = client.stub(connection_pb2_grpc.ConnectionServiceStub)
-    hooks = client.stub(webhook_pb2_grpc.WebhookServiceStub)
     listed = await connections.ListConnections(connection_pb2.ListConnectionsRequest(tenant_id=tenant_id))
     by_provider = {c.provider: c.connection_id for c in listed.connections}
     done = []
     async with httpx.AsyncClient(timeout=10) as http:
         zoho = by_provider.get(common_pb2.PROVIDER_ZOHO)
         if zoho:
-            setup = await hooks.GetWebhookSetup(
-                webhook_pb2.GetWebhookSetupRequest(tenant_id=tenant_id, connection_id=zoho)
-            )
-            token = await client.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
-                token_pb2.GetAccessTokenRequest(tenant_id=tenant_id, connection_id=zoho)
-            )
-            url = f"{portal_url}{setup.path}"
-            api = f"{token.base_url}/inventory/v1/settings/webhooks"
-            auth = {token.header_name: token.header_value}
-            existing = (await http.get(api, params=dict(token.params), headers=auth)).json().get("webhooks") or []
-            if not any(hook.get("url") == url for hook in existing):
-                body = {"url": url, "entity": "salesorder", "events": ["confirmed"], "secret": setup.secret}
-                answer = await http.post(api, params=dict(token.params), headers=auth, json=body)
-                answer.raise_for_status()
-            done.append(f"zoho        sales orders confirmed → {url}")
+            url, secret = await _hook_url(client, tenant_id, zoho, portal_url)
+            base, params, auth = await _credential(client, tenant_id, zoho)
+            api = f"{base}/inventory/v1/settings/webhooks"
+            existing = (await http.get(api, params=params, headers=auth)).json().get("webhooks") or []
+            for entity, events in ZOHO_HOOKS:
+                if not any(hook.get("url") == url and hook.get("entity") == entity for hook in existing):
+                    body = {"url": url, "entity": entity, "events": events, "secret": secret}
+                    (await http.post(api, params=params, headers=auth, json=body)).raise_for_status()
+            done.append(f"zoho        sales orders confirmed, contacts created → {url}")
         shiprocket = by_provider.get(common_pb2.PROVIDER_SHIPROCKET)
         if shiprocket and "shiprocket" in sandboxes:
-            setup = await hooks.GetWebhookSetup(
-                webhook_pb2.GetWebhookSetupRequest(tenant_id=tenant_id, connection_id=shiprocket)
-            )
-            url = f"{portal_url}{setup.path}"
-            config = {"account": "demo", "url": url, "token": setup.secret, "enabled": True}
+            url, secret = await _hook_url(client, tenant_id, shiprocket, portal_url)
+            config = {"account": "demo", "url": url, "token": secret, "enabled": True}
             answer = await http.post(f"{sandboxes['shiprocket']['admin_url']}/webhook-config", json=config)
             answer.raise_for_status()
             done.append(f"shiprocket  tracking events → {url}")
+        shipstation = by_provider.get(common_pb2.PROVIDER_SHIPSTATION)
+        if shipstation:
+            url, _ = await _hook_url(client, tenant_id, shipstation, portal_url)
+            base, params, auth = await _credential(client, tenant_id, shipstation)
+            listed_hooks = (await http.get(f"{base}/webhooks", headers=auth)).json().get("webhooks") or []
+            for event in SHIPSTATION_HOOKS:
+                if not any(h.get("Url") == url and h.get("HookType") == event for h in listed_hooks):
+                    hook = {"target_url": url, "event": event, "friendly_name": f"connectors {event}"}
+                    (await http.post(f"{base}/webhooks/subscribe", headers=auth, json=hook)).raise_for_status()
+            done.append(f"shipstation new orders, shipments → {url}")
     return done
+
+
+async def _hook_url(client: Stubs, tenant_id: str, connection_id: str, portal_url: str) -> tuple[str, str]:
+    """The connection's webhook URL at the portal, and the secret the provider is to sign or send with."""
+    setup = await client.stub(webhook_pb2_grpc.WebhookServiceStub).GetWebhookSetup(
+        webhook_pb2.GetWebhookSetupRequest(tenant_id=tenant_id, connection_id=connection_id)
+    )
+    return f"{portal_url}{setup.path}", setup.secret
+
+
+async def _credential(client: Stubs, tenant_id: str, connection_id: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """A call's base URL, required parameters and auth header, from the core."""
+    token = await client.stub(token_pb2_grpc.TokenServiceStub).GetAccessToken(
+        token_pb2.GetAccessTokenRequest(tenant_id=tenant_id, connection_id=connection_id)
+    )
+    return token.base_url, dict(token.params), {token.header_name: token.header_value}

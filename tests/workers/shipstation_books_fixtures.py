@@ -52,6 +52,7 @@ class Merchant:
     ss_admin: str
     ss_account: str
     ss_base: str
+    ss_auth: tuple[str, str]
     core: Core
     channel: grpc.aio.Channel
     metadata: tuple[tuple[str, str], ...]
@@ -87,6 +88,15 @@ class Merchant:
             if not answer["page_context"]["has_more_page"]:
                 return rows
             page += 1
+
+    def ss(self, method: str, path: str, **kwargs: Any) -> Any:
+        """ShipStation's API with the merchant's own key pair (what their store or their staff do)."""
+        answer = httpx.request(method, f"{self.ss_base}{path}", auth=self.ss_auth, timeout=30, **kwargs)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def ss_clock(self, **body: Any) -> None:
+        httpx.post(f"{self.ss_admin}/clock", json=body, timeout=10).raise_for_status()
 
     def ss_orders(self) -> list[dict[str, Any]]:
         """Every order of the merchant as ShipStation holds it now."""
@@ -169,6 +179,7 @@ async def merchant(
             ss_admin,
             ss_account["account"],
             ss_info["base_url"],
+            (ss_account["api_key"], ss_account["api_secret"]),
             own,
             channel,
             core.metadata,

@@ -606,4 +606,12 @@ def schedule(settings: FlowSettings) -> tuple[int, int]:
     return settings.shipstation_books.poll_seconds, settings.shipstation_books.overlap_seconds
 
 
-SPEC = FlowSpec(name=FLOW, run=run, route=route, discover=discover, needs=("shipstation", "zoho"), schedule=schedule)
+SPEC = FlowSpec(
+    name=FLOW,
+    run=run,
+    route=route,
+    discover=discover,
+    estimate=estimate,
+    needs=("shipstation", "zoho"),
+    schedule=schedule,
+)
