@@ -113,6 +113,8 @@ class Metering:
         names = providers.get(record.provider).rate_headers
         remaining = retry_after_from(headers, (names.remaining,))
         retry = retry_after_from(headers, (names.retry_after, names.reset))
+        if retry is not None:
+            retry /= self.time_scale  # the provider's seconds: a compressed clock's, when the sandbox runs one
         return await self.budgets.report(
             budget_scope(record, limit),
             limit.bucket,

@@ -128,6 +128,11 @@ class SyncRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, server_default="0")
     expected: Mapped[int | None] = mapped_column(Integer)
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """Where discovery got to (the flow's own position), so a pass that starts again resumes there."""
+    passes: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Discovery passes started: a pass whose worker died is followed by another, with a job id of its own."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the discovering pass last made progress (a stale one has died)."""
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ per id while it is queued, running, or its result is kept).
     ingest_event(tenant_id, inbox_id)     a stored webhook → records          job id ingest:{inbox_id}
     run_record(tenant_id, record_id)      one attempt of a record's flow     job id record:{id}[:r{replays}]:{attempt}
     deliver_alert(tenant_id, alert_id)    send one alert over the tenant's channel   job id alert:{alert_id}
-    start_run(tenant_id, run_id)          a sync run finds its records (flow's discover) job id run:{run_id}
+    start_run(tenant_id, run_id)          a sync run finds its records (flow's discover) job id run:{run_id}[:p{passes}]
     preview_record(tenant_id, record_id)  a dry run: what the record's next attempt would send (returned as
                                           the job's result, a dict; nothing is written anywhere)
                                                                                job id preview:{record_id}:{nonce}
@@ -30,17 +30,22 @@ def ingest_job_id(inbox_id: str) -> str:
     return f"ingest:{inbox_id}"
 
 
-def record_job_id(record_id: str, attempt: int, replays: int = 0) -> str:
-    """One job per attempt; a replayed record counts its attempts from 1 again, so the replay is in the id."""
-    return f"record:{record_id}:{attempt}" if not replays else f"record:{record_id}:r{replays}:{attempt}"
+def record_job_id(record_id: str, attempt: int, replays: int = 0, late: int | None = None) -> str:
+    """One job per attempt; a replayed record counts its attempts from 1 again, so the replay is in the id.
+    ``late``: the sweeper's period when it finds the attempt's job long overdue (its worker died holding it,
+    and arq keeps a dead job's id until its timeout), so the job it queues instead has an id of its own."""
+    base = f"record:{record_id}:{attempt}" if not replays else f"record:{record_id}:r{replays}:{attempt}"
+    return base if late is None else f"{base}:late{late}"
 
 
 def alert_job_id(alert_id: str) -> str:
     return f"alert:{alert_id}"
 
 
-def run_job_id(run_id: str) -> str:
-    return f"run:{run_id}"
+def run_job_id(run_id: str, passes: int = 0) -> str:
+    """The job of a run's next discovery pass: ``passes`` have started before it (a dead pass's job id is kept
+    by arq until its timeout, so the pass after it needs an id of its own)."""
+    return f"run:{run_id}" if not passes else f"run:{run_id}:p{passes}"
 
 
 def preview_job_id(record_id: str, nonce: str) -> str:

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from arq.constants import in_progress_key_prefix as IN_PROGRESS_PREFIX
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.db import tenant_session
@@ -43,12 +44,14 @@ log = structlog.get_logger("workers.runner")
 LOCK_SECONDS = 300.0
 
 
-async def enqueue_record(services: Services, tenant_id: uuid.UUID, record: Record, at: datetime | None = None) -> None:
+async def enqueue_record(
+    services: Services, tenant_id: uuid.UUID, record: Record, at: datetime | None = None, late: int | None = None
+) -> None:
     await services.enqueue(
         RUN_RECORD,
         str(tenant_id),
         str(record.id),
-        _job_id=record_job_id(str(record.id), record.attempts + 1, records.replays(record)),
+        _job_id=record_job_id(str(record.id), record.attempts + 1, records.replays(record), late),
         _queue_name=QUEUE,
         _defer_until=at,
     )
@@ -159,6 +162,17 @@ async def _failed(
     return f"retry at {record.next_attempt_at}: {final.message}"
 
 
+async def _held_by_dead(ctx: dict[str, Any], record: Record, stale: datetime) -> bool:
+    """Whether the record's due job has been marked in progress for long though the record never began (a
+    worker died between taking the job and its first write): arq keeps that id until its timeout, so the
+    sweeper needs another."""
+    due_since = record.next_attempt_at or record.updated_at
+    if record.state != "pending" or due_since is None or due_since >= stale:
+        return False
+    job = record_job_id(str(record.id), record.attempts + 1, records.replays(record))
+    return bool(await ctx["redis"].exists(f"{IN_PROGRESS_PREFIX}{job}"))
+
+
 ALERT_ATTEMPTS = 8
 
 
@@ -210,8 +224,9 @@ async def deliver_alert(ctx: dict[str, Any], tenant_id: str, alert_id: str) -> s
 
 
 async def sweep(ctx: dict[str, Any]) -> int:
-    """Re-enqueue what Redis may have lost: due records, inbox events never ingested, and sync runs still
-    queued or discovering a minute on (a job already queued or running under the same id is left alone)."""
+    """Re-enqueue what Redis may have lost: due records, inbox events never ingested, sync runs still queued a
+    minute on, and runs whose discovering pass stopped beating (its worker died): their next pass, under a job
+    id of its own (a job already queued or running under the same id is left alone)."""
     services: Services = ctx["services"]
     now = datetime.now(UTC)
     async with services.sessions() as session:
@@ -219,7 +234,8 @@ async def sweep(ctx: dict[str, Any]) -> int:
     queued = 0
     for tenant in tenants:
         async with tenant_session(services.sessions, tenant) as session:
-            due = await records.due(session, now, stale_after=timedelta(seconds=ctx.get("record_lock_seconds", 300)))
+            stale_for = timedelta(seconds=ctx.get("record_lock_seconds", 300))
+            due = await records.due(session, now, stale_after=stale_for)
             waiting = list(
                 (
                     await session.execute(
@@ -230,21 +246,27 @@ async def sweep(ctx: dict[str, Any]) -> int:
                     )
                 ).scalars()
             )
+            stale = now - stale_for
             stuck = list(
                 (
                     await session.execute(
-                        select(SyncRun.id).where(
-                            SyncRun.state.in_(("queued", "discovering")),
-                            SyncRun.started_at < now - timedelta(minutes=1),
+                        select(SyncRun.id, SyncRun.passes).where(
+                            ((SyncRun.state == "queued") & (SyncRun.started_at < now - timedelta(minutes=1)))
+                            | (
+                                (SyncRun.state == "discovering")
+                                & (func.coalesce(SyncRun.heartbeat_at, SyncRun.started_at) < stale)
+                            )
                         )
                     )
-                ).scalars()
+                ).all()
             )
+        period = int(now.timestamp() // max(stale_for.total_seconds(), 1))
         for record in due:
-            await enqueue_record(services, tenant, record)
-        for run_id in stuck:
+            lost = await _held_by_dead(ctx, record, now - stale_for)
+            await enqueue_record(services, tenant, record, late=period if lost else None)
+        for run_id, passes in stuck:  # queued and never picked up, or discovering with a dead worker
             await services.enqueue(
-                START_RUN, str(tenant), str(run_id), _job_id=run_job_id(str(run_id)), _queue_name=QUEUE
+                START_RUN, str(tenant), str(run_id), _job_id=run_job_id(str(run_id), passes), _queue_name=QUEUE
             )
         for inbox_id in waiting:
             await services.enqueue(

@@ -7,7 +7,9 @@ run's window (provider reads at backfill priority) and starts a record for each 
 The row's counts follow discovery: ``expected`` the records this run started, ``skipped`` the sources already
 known (a webhook's record, an earlier run's), ``received`` both. A job delivered again (its worker died
 mid-discovery) discovers again and recounts rather than adds: the records it started are found by their
-``run_id``, so nothing is counted or started twice.
+``run_id``, so nothing is counted or started twice. A pass beats (``heartbeat_at``) with every source and
+checkpoint; the sweeper starts another pass of a run whose beat went stale (its worker died), which resumes
+from the run's ``cursor`` when the flow keeps one.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ async def start_run(ctx: dict[str, Any], tenant_id: str, run_id: str) -> str:
         run = await session.get(SyncRun, rid, with_for_update=True)
         if run is None or run.state not in DISCOVERING:
             return f"nothing to do ({run.state if run else 'no such run'})"
-        run.state = "discovering"
+        run.state, run.passes, run.heartbeat_at = "discovering", run.passes + 1, datetime.now(UTC)
         flow, start, end, cursor = run.flow, run.window_start, run.window_end, run.cursor
         tally = Tally(await _started_by(session, rid), run.skipped)
     spec = catalog.FLOWS.get(flow)
@@ -111,7 +113,9 @@ async def start_run(ctx: dict[str, Any], tenant_id: str, run_id: str) -> str:
         async def save(position: dict[str, Any]) -> None:
             async with tenant_session(services.sessions, tenant) as session:
                 await session.execute(
-                    update(SyncRun).where(SyncRun.id == rid, SyncRun.state == "discovering").values(cursor=position)
+                    update(SyncRun)
+                    .where(SyncRun.id == rid, SyncRun.state == "discovering")
+                    .values(cursor=position, heartbeat_at=func.now())
                 )
 
         context = TenantContext(services, tenant, settings, cursor=cursor, saver=save)
@@ -181,7 +185,7 @@ async def _receive(
                 await session.execute(
                     update(SyncRun)
                     .where(SyncRun.id == rid, SyncRun.state == "discovering")
-                    .values(**counted.counts())
+                    .values(**counted.counts(), heartbeat_at=func.now())
                     .returning(SyncRun.id)
                 )
             ).scalar_one_or_none()

@@ -157,8 +157,7 @@ async def discover(ctx: TenantContext, start: datetime, end: datetime) -> AsyncI
         since = (
             datetime.fromisoformat(cursor["since"]) if cursor.get("phase") == name and cursor.get("since") else start
         )
-        field = stamp[0].upper() + stamp[1:]
-        params = {f"{field}Start": to_pacific(since), f"{field}End": to_pacific(end), "pageSize": PAGE_SIZE, **order}
+        params = {f"{stamp}Start": to_pacific(since), f"{stamp}End": to_pacific(end), "pageSize": PAGE_SIZE, **order}
         async for rows in pages(ss, path, params, "orders" if name == "orders" else "shipments"):
             last = since
             previous: datetime | None = None
@@ -590,8 +589,7 @@ async def estimate(ctx: TenantContext, start: datetime, end: datetime) -> Estima
     ss = await ctx.api("shipstation")
     found: dict[str, int] = {}
     for name, path, stamp, _ in PHASES:
-        field = stamp[0].upper() + stamp[1:]
-        params = {f"{field}Start": to_pacific(start), f"{field}End": to_pacific(end), "pageSize": 1}
+        params = {f"{stamp}Start": to_pacific(start), f"{stamp}End": to_pacific(end), "pageSize": 1}
         found[name] = int((await ss.call("GET", path, params=params)).json().get("total") or 0)
     listing = sum(max(1, -(-n // PAGE_SIZE)) for n in found.values())
     return Estimated(
