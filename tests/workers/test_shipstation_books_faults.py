@@ -185,7 +185,7 @@ async def test_a_worker_killed_mid_backfill_resumes_from_the_cursor_without_a_se
         f"{m.ss_admin}/seed",
         json={
             "account": m.ss_account,
-            "orders": 1500,
+            "orders": 700,
             "from": (now - timedelta(days=20)).isoformat(),
             "to": (now - timedelta(minutes=1)).isoformat(),
             "edits": 0.1,
