@@ -7,6 +7,7 @@ it an AWB, and a new ShipStation order becomes a Books invoice.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from connector.v1 import (
     webhook_pb2_grpc,
 )
 from connectors.core_client import CoreClient
+from connectors.settings import Settings
 
 SLUG = "demo-traders"
 NAME = "Demo Traders Pvt Ltd"
@@ -116,6 +118,27 @@ async def ensure_demo(client: CoreClient, sandboxes: dict[str, Any]) -> tuple[st
         )
         results.append((conn.display_name, tested.ok, tested.error))
     return tenant_id, results
+
+
+DEMO_SETTINGS: dict[str, Any] = {"shipstation_books": {"exchange_rates": {"USD": "83.50"}}}
+"""The demo merchant keeps its books in INR and sells through ShipStation in USD: its documented rate."""
+
+
+async def ensure_demo_settings(settings: Settings, tenant_id: str) -> None:
+    """The demo tenant's flow settings, where it has none yet (a merchant's own changes are kept)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from tenants.db import make_app_engine, make_sessions, tenant_session
+    from tenants.models import TenantSetting
+
+    engine = make_app_engine(settings)
+    try:
+        async with tenant_session(make_sessions(engine), uuid.UUID(tenant_id)) as session:
+            for key, value in DEMO_SETTINGS.items():
+                row = {"tenant_id": uuid.UUID(tenant_id), "key": key, "value": value}
+                await session.execute(insert(TenantSetting).values(**row).on_conflict_do_nothing())
+    finally:
+        await engine.dispose()
 
 
 class Stubs(Protocol):

@@ -69,13 +69,15 @@ def run(command: str, settings: Settings) -> int:
 
 async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
     from connectors.core_client import CoreClient
-    from connectors.demo import ensure_demo
+    from connectors.demo import ensure_demo, ensure_demo_settings
 
     client = CoreClient(settings)
     try:
-        return await ensure_demo(client, sandboxes)
+        tenant_id, tested = await ensure_demo(client, sandboxes)
     finally:
         await client.close()
+    await ensure_demo_settings(settings, tenant_id)
+    return tenant_id, tested
 
 
 async def _wire(settings: Settings, tenant_id: str, portal_url: str, sandboxes: dict[str, Any]) -> list[str]:

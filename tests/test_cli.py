@@ -87,7 +87,7 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
         assert again.returncode == 0 and again.stdout.count("healthy") == 5
         listed = connectors("tenant", "list", env=env)
         assert listed.returncode == 0 and "demo-traders" in listed.stdout
-        assert up.stdout.count("webhook:") == 2, up.stdout
+        assert up.stdout.count("webhook:") == 3, up.stdout
         # The demo is wired: confirming an order in the Zoho sandbox gets it an AWB within seconds.
         assert _confirm_a_draft_and_wait_for_its_awb(state["zoho"]["demo"])
     finally:

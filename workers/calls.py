@@ -235,6 +235,10 @@ class Api:
     async def base_url(self) -> str:
         return (await self._credential_now()).base_url
 
+    async def param(self, name: str) -> str | None:
+        """A parameter every call of the connection carries (Zoho's ``organization_id``)."""
+        return dict((await self._credential_now()).params).get(name)
+
     async def call(
         self,
         method: str,

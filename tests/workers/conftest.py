@@ -5,10 +5,16 @@ ingress does and to wait for a record's state in PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +33,7 @@ from workers.main import WorkerSettings
 from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
 
 ORG = "60012345678"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -85,40 +92,98 @@ async def loop(core: CoreHandle, sandboxes: Any) -> AsyncIterator[Loop]:
 
 @pytest.fixture
 async def worker(loop: Loop) -> AsyncIterator[Worker]:
+    async with in_process_worker(loop.settings, loop.arq) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(settings: Settings, arq: ArqRedis) -> AsyncIterator[Worker]:
+    """An arq worker on the test's own event loop (its cron jobs too) until the block ends."""
     running = Worker(
         functions=WorkerSettings.functions,
         cron_jobs=WorkerSettings.cron_jobs,
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
         queue_name=QUEUE,
-        redis_pool=loop.arq,
-        ctx={"settings": loop.settings, "http_timeout": 5.0},
+        redis_pool=arq,
+        ctx={"settings": settings, "http_timeout": 5.0},
         handle_signals=False,
         poll_delay=0.05,
         max_tries=1000,
     )
     task = asyncio.create_task(running.async_run())
-    yield running
-    # Let the jobs it is running finish (none cut off mid-transaction, no connection left unclosed), then stop.
-    for _ in range(200):
-        if all(job.done() for job in running.tasks.values()):
-            break
-        await asyncio.sleep(0.05)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await WorkerSettings.on_shutdown(running.ctx)  # the pool is the fixture's (Worker.close() would close it)
+    RUNNING.append(task)
+    try:
+        yield running
+    finally:
+        # Take no more jobs, let those it runs finish (none cut off mid-transaction or mid-pipeline), then stop.
+        running.allow_pick_jobs = False
+        for _ in range(200):
+            if all(job.done() for job in running.tasks.values()):
+                break
+            await asyncio.sleep(0.05)
+        RUNNING.remove(task)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await WorkerSettings.on_shutdown(running.ctx)  # the pool is the fixture's (Worker.close() would close it)
+
+
+RUNNING: list[asyncio.Task[Any]] = []
+"""The in-process workers' tasks: a wait fails at once, with the reason, when one of them has died (a test's
+timeout, say, raised inside it)."""
+
+
+def workers_alive() -> None:
+    for task in RUNNING:
+        if task.done():
+            raise AssertionError(f"the worker stopped: {task.exception()!r}") from task.exception()
+
+
+def spawn_worker(settings: Settings, workdir: Path, name: str, **env: str) -> subprocess.Popen[bytes]:
+    """``connectors worker`` in a process of its own (to be killed), ready when this returns; its log in
+    ``workdir``. ``env``: more CONNECTORS_* knobs."""
+    environ = {
+        **os.environ,
+        "CONNECTORS_DATABASE_URL": settings.database_url,
+        "CONNECTORS_REDIS_URL": settings.redis_url,
+        "CONNECTORS_CORE_ADDR": settings.core_addr,
+        "CONNECTORS_SERVICE_TOKENS": settings.service_tokens,
+        **env,
+    }
+    ready = workdir / f"{name}.json"
+    with (workdir / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "connectors.cli", "worker", "--ready-file", str(ready)],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert proc.poll() is None, (workdir / f"{name}.log").read_text()
+        assert time.monotonic() < deadline, "worker not ready"
+        time.sleep(0.05)
+    return proc
 
 
 async def store_event(loop: Loop, body: dict[str, Any], provider: str = "zoho") -> uuid.UUID:
     """What the ingress does with a verified webhook: the raw event in the inbox, then the job."""
-    engine = make_app_engine(loop.settings)
+    connection = loop.zoho if provider == "zoho" else loop.shiprocket
+    return await store_inbox(loop.settings, loop.arq, loop.tenant, connection, provider, body)
+
+
+async def store_inbox(
+    settings: Settings, arq: ArqRedis, tenant: str, connection: str, provider: str, body: dict[str, Any]
+) -> uuid.UUID:
+    engine = make_app_engine(settings)
     inbox_id = uuid.uuid4()
-    async with tenant_session(make_sessions(engine), uuid.UUID(loop.tenant)) as session:
+    async with tenant_session(make_sessions(engine), uuid.UUID(tenant)) as session:
         session.add(
             InboxEvent(
                 id=inbox_id,
-                tenant_id=uuid.UUID(loop.tenant),
-                connection_id=uuid.UUID(loop.zoho if provider == "zoho" else loop.shiprocket),
+                tenant_id=uuid.UUID(tenant),
+                connection_id=uuid.UUID(connection),
                 provider=provider,
                 dedup_key=f"test:{inbox_id}",
                 headers={},
@@ -126,9 +191,7 @@ async def store_event(loop: Loop, body: dict[str, Any], provider: str = "zoho") 
             )
         )
     await engine.dispose()
-    await loop.arq.enqueue_job(
-        INGEST_EVENT, loop.tenant, str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE
-    )
+    await arq.enqueue_job(INGEST_EVENT, tenant, str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE)
     return inbox_id
 
 

@@ -37,8 +37,7 @@ from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import Record, TenantSetting
 from tests.core.conftest import CoreHandle
 from tests.core.test_connections import new_tenant
-from workers.main import WorkerSettings
-from workers.queue import QUEUE
+from tests.workers.conftest import in_process_worker, workers_alive
 
 UNLIMITED = {"zoho": {"api": {"limit": 1_000_000}}, "shipstation": {"api": {"limit": 1_000_000}}}
 
@@ -198,41 +197,8 @@ async def merchant(
 
 
 async def worker(m: Merchant) -> AsyncIterator[Worker]:
-    running = Worker(
-        functions=WorkerSettings.functions,
-        cron_jobs=WorkerSettings.cron_jobs,
-        on_startup=WorkerSettings.on_startup,
-        on_shutdown=WorkerSettings.on_shutdown,
-        queue_name=QUEUE,
-        redis_pool=m.arq,
-        ctx={"settings": m.settings, "http_timeout": 10.0},
-        handle_signals=False,
-        poll_delay=0.05,
-        max_tries=1000,
-    )
-    task = asyncio.create_task(running.async_run())
-    WORKERS.append(task)
-    try:
+    async with in_process_worker(m.settings, m.arq) as running:
         yield running
-    finally:
-        for _ in range(200):
-            if all(job.done() for job in running.tasks.values()):
-                break
-            await asyncio.sleep(0.05)
-        WORKERS.remove(task)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await WorkerSettings.on_shutdown(running.ctx)
-
-
-WORKERS: list[asyncio.Task[Any]] = []
-"""The running workers' tasks: a wait fails at once, with the reason, when one of them has died."""
-
-
-def workers_alive() -> None:
-    for task in WORKERS:
-        if task.done():
-            raise AssertionError(f"the worker stopped: {task.exception()!r}") from task.exception()
 
 
 async def wait_run(m: Merchant, run_id: str, seconds: float = 300) -> sync_pb2.SyncRun:

@@ -5,11 +5,8 @@ and no order gets a second invoice."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,11 +21,11 @@ from sqlalchemy import select
 
 from connector.v1 import record_pb2, sync_pb2, sync_pb2_grpc
 from tenants.db import make_app_engine, make_sessions, tenant_session
-from tenants.models import InboxEvent, SyncRun
+from tenants.models import SyncRun
 from tests.core.conftest import CoreHandle
 from tests.workers import shipstation_books_fixtures as fx
+from tests.workers.conftest import spawn_worker, store_inbox
 from tests.workers.test_shipstation_books import stamp
-from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 10  # a sandbox minute lasts 6 s
@@ -49,25 +46,8 @@ async def limited_worker(limited: fx.Merchant) -> AsyncIterator[Worker]:
 
 
 async def store_pointer(m: fx.Merchant, body: dict[str, Any]) -> None:
-    """What the ingress does with a verified ShipStation delivery: the raw event in the inbox, then its job."""
-    engine = make_app_engine(m.settings)
-    inbox_id = uuid.uuid4()
-    async with tenant_session(make_sessions(engine), uuid.UUID(m.tenant)) as session:
-        session.add(
-            InboxEvent(
-                id=inbox_id,
-                tenant_id=uuid.UUID(m.tenant),
-                connection_id=uuid.UUID(m.shipstation),
-                provider="shipstation",
-                dedup_key=f"test:{inbox_id}",
-                headers={},
-                body=json.dumps(body),
-            )
-        )
-    await engine.dispose()
-    await m.arq.enqueue_job(
-        INGEST_EVENT, m.tenant, str(inbox_id), _job_id=ingest_job_id(str(inbox_id)), _queue_name=QUEUE
-    )
+    """What the ingress does with a verified ShipStation delivery."""
+    await store_inbox(m.settings, m.arq, m.tenant, m.shipstation, "shipstation", body)
 
 
 @pytest.mark.timeout(300)
@@ -130,41 +110,19 @@ def start_worker(m: fx.Merchant, tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(name: str) -> subprocess.Popen[bytes]:
-        env = {
-            **os.environ,
-            "CONNECTORS_DATABASE_URL": m.settings.database_url,
-            "CONNECTORS_REDIS_URL": m.settings.redis_url,
-            "CONNECTORS_CORE_ADDR": m.settings.core_addr,
-            "CONNECTORS_SERVICE_TOKENS": m.settings.service_tokens,
+        knobs = {
             "CONNECTORS_RECORD_LOCK_SECONDS": "3",
             "CONNECTORS_SWEEP_SECONDS": "1",
             "CONNECTORS_RETRY_SCALE": "0.1",
         }
-        ready = tmp_path / f"{name}.json"
-        with (tmp_path / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "connectors.cli", "worker", "--ready-file", str(ready)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        started.append(proc)
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-            assert time.monotonic() < deadline, "worker not ready"
-            time.sleep(0.05)
-        return proc
+        started.append(spawn_worker(m.settings, tmp_path, name, **knobs))
+        return started[-1]
 
     yield start
     for proc in started:
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            proc.kill()
+        proc.wait()
 
 
 async def run_row(m: fx.Merchant, run_id: str) -> SyncRun:

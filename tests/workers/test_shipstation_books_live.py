@@ -18,6 +18,7 @@ import httpx
 import pytest
 from arq.worker import Worker
 
+from connector.v1 import record_pb2, record_pb2_grpc
 from connectors.demo import wire_webhooks
 from tests.core.conftest import CoreHandle
 from tests.portal.conftest import serving
@@ -311,3 +312,48 @@ async def test_connectors_sync_estimates_the_calls_then_backfills_with_a_progres
     )
     said, _ = await bad.communicate()
     assert bad.returncode == 2 and b"--from 'yesterday'" in said
+
+
+async def test_an_order_in_a_currency_without_a_rate_is_dead_lettered_then_replayed_once_the_rate_is_set(
+    m: fx.Merchant, worker: Worker
+) -> None:
+    await m.setting("shipstation_books", {"poll_seconds": 0})
+    body = new_order("F-1", "eve@example.co.uk", "Eve Smith", advancedOptions={"customField1": "currency:GBP"})
+    m.ss("POST", "/orders/createorder", json=body)
+    now = datetime.now(UTC)
+    run = await backfill(m, now - timedelta(hours=1), now + timedelta(minutes=1))
+    assert run.failed == 1, run
+    (dead,) = [r for r in await m.records("shipstation_order:") if r.state == "dead"]
+    assert dead.reason == "invalid_source_data"
+    assert "F-1 is in GBP and the books are in USD; no exchange rate for GBP" in str(dead.last_error)
+    # the merchant documents the rate; support replays the record over gRPC, giving a reason
+    await m.setting("shipstation_books", {"poll_seconds": 0, "exchange_rates": {"GBP": "1.2500"}})
+    records = m.stub(record_pb2_grpc.RecordServiceStub)
+    dry = await records.ReplayRecords(
+        record_pb2.ReplayRecordsRequest(
+            tenant_id=m.tenant,
+            record_ids=[str(dead.id)],
+            dry_run=True,
+            actor=record_pb2.Actor(role=record_pb2.ACTOR_ROLE_SUPPORT, id="support:sam"),
+            reason="GBP rate documented",
+        )
+    )
+    assert dry.results[0].preview.would_send.path.endswith("/contacts"), dry.results[0].preview
+    await records.ReplayRecords(
+        record_pb2.ReplayRecordsRequest(
+            tenant_id=m.tenant,
+            record_ids=[str(dead.id)],
+            actor=record_pb2.Actor(role=record_pb2.ACTOR_ROLE_SUPPORT, id="support:sam"),
+            reason="GBP rate documented",
+        )
+    )
+
+    async def booked() -> dict[str, Any] | None:
+        return await invoice_of(m, "key-F-1")
+
+    invoice = await eventually(booked, "the replayed order's invoice")
+    assert Decimal(str(invoice["total"])) == Decimal("75.00")  # 60.00 GBP at 1.25
+    assert (
+        "Converted from GBP 60.00 at 1.2500 USD per GBP"
+        in (await m.books("GET", f"/invoices/{invoice['invoice_id']}"))["invoice"]["notes"]
+    )

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from arq.connections import RedisSettings, create_pool
 from redis.asyncio import Redis
 
-from tests.workers.conftest import Loop, store_event, wait_for_record
+from tests.workers.conftest import Loop, spawn_worker, store_event, wait_for_record
 from tests.workers.test_fulfilment_faults import CREATE, fault, seed_confirmed, shiprocket_orders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,47 +38,23 @@ async def crash_loop(loop: Loop) -> AsyncIterator[Loop]:
 @pytest.fixture
 def start_worker(crash_loop: Loop, tmp_path: Path) -> Iterator[object]:
     started: list[subprocess.Popen[bytes]] = []
-    logs: list[Any] = []
-    settings = crash_loop.settings
+    knobs = {
+        "CONNECTORS_RECORD_LOCK_SECONDS": "3",
+        "CONNECTORS_INBOX_STALE_SECONDS": "2",
+        "CONNECTORS_SWEEP_SECONDS": "1",
+        "CONNECTORS_RETRY_SCALE": "0.1",
+        "CONNECTORS_HTTP_TIMEOUT_SECONDS": "10",
+    }
 
     def start(name: str) -> subprocess.Popen[bytes]:
-        env = {
-            **os.environ,
-            "CONNECTORS_DATABASE_URL": settings.database_url,
-            "CONNECTORS_REDIS_URL": settings.redis_url,
-            "CONNECTORS_CORE_ADDR": settings.core_addr,
-            "CONNECTORS_SERVICE_TOKENS": settings.service_tokens,
-            "CONNECTORS_RECORD_LOCK_SECONDS": "3",
-            "CONNECTORS_INBOX_STALE_SECONDS": "2",
-            "CONNECTORS_SWEEP_SECONDS": "1",
-            "CONNECTORS_RETRY_SCALE": "0.1",
-            "CONNECTORS_HTTP_TIMEOUT_SECONDS": "10",
-        }
-        ready = tmp_path / f"{name}.json"
-        log = (tmp_path / f"{name}.log").open("wb")
-        logs.append(log)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "connectors.cli", "worker", "--ready-file", str(ready)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(proc)
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-            assert time.monotonic() < deadline, "worker not ready"
-            time.sleep(0.05)
-        return proc
+        started.append(spawn_worker(crash_loop.settings, tmp_path, name, **knobs))
+        return started[-1]
 
     yield start
     for proc in started:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-    for log in logs:
-        log.close()
 
 
 async def test_sigkill_mid_fulfilment_and_a_flushed_redis_lose_nothing_and_duplicate_nothing(

@@ -72,8 +72,8 @@ BOOKS_KEYS = {
 
 @dataclass(frozen=True)
 class ShipStationBooks:
-    books_currency: str = "USD"
-    """The Zoho Books organisation's currency; ShipStation orders in it are booked as they are."""
+    books_currency: str | None = None
+    """The Zoho Books organisation's currency (None: as Books says); orders in it are booked as they are."""
     shipstation_currency: str = "USD"
     """The currency of ShipStation orders that carry no ``currency:XXX`` mark."""
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
@@ -172,7 +172,9 @@ def _shipstation_books(value: Any) -> ShipStationBooks:
             raise SettingInvalid(f"{where}.{key}: must be a whole number of seconds, 0 or more")
         seconds[key] = raw
     return ShipStationBooks(
-        books_currency=_currency(value.get("books_currency", default.books_currency), f"{where}.books_currency"),
+        books_currency=_currency(value["books_currency"], f"{where}.books_currency")
+        if value.get("books_currency") is not None
+        else None,
         shipstation_currency=_currency(
             value.get("shipstation_currency", default.shipstation_currency), f"{where}.shipstation_currency"
         ),

@@ -239,14 +239,15 @@ async def _order(ctx: FlowContext, raw: Mapping[str, Any], modified: str | None)
     zoho = await ctx.api("zoho")
     body: dict[str, Any] | None = None
     if not order.cancelled:
+        home, unmarked = await _home(ctx, zoho), ctx.settings.shipstation_books.shipstation_currency
         try:
-            rate = rate_for(order, _home(ctx), ctx.settings.shipstation_books.exchange_rates)
-            invoice_body(order, "", rate, _home(ctx))  # refuse a body Books cannot take before any call
+            rate = rate_for(order, home, ctx.settings.shipstation_books.exchange_rates, unmarked)
+            invoice_body(order, "", rate, home, unmarked)  # refuse a body Books cannot take before any call
         except Unbookable as exc:
             raise _refused(exc) from None
         async with locks.held(ctx, f"ss-customer:{order.email or order.customer_name}", what="the customer"):
             contact_id = await _contact(ctx, zoho, order)
-        body = invoice_body(order, contact_id, rate, _home(ctx))
+        body = invoice_body(order, contact_id, rate, home, unmarked)
     async with locks.held(ctx, f"ss-order:{order.order_id}", what=f"order {order.number}"):
         newer = await _newer_booked(ctx, order)
         if newer is not None:
@@ -269,8 +270,25 @@ async def _order(ctx: FlowContext, raw: Mapping[str, Any], modified: str | None)
         )
 
 
-def _home(ctx: FlowContext) -> str:
-    return ctx.settings.shipstation_books.books_currency
+CURRENCIES: dict[tuple[str, str], str] = {}
+"""The Books organisation's currency per (tenant, connection), asked once per worker (Books fixes an
+organisation's base currency once it has transactions)."""
+
+
+async def _home(ctx: FlowContext, zoho: Api) -> str:
+    """The currency the books are kept in: the tenant's setting, else the organisation's as Books says."""
+    configured = ctx.settings.shipstation_books.books_currency
+    if configured:
+        return configured
+    org = await zoho.param("organization_id") or ""
+    key = (str(ctx.tenant_id), org)
+    if key not in CURRENCIES:
+        answer = (await zoho.call("GET", f"{BOOKS}/organizations")).json()
+        found = [o for o in answer.get("organizations") or [] if str(o.get("organization_id")) == org]
+        if not found or not found[0].get("currency_code"):
+            raise Refused(Reason.INVALID_SOURCE_DATA, f"Zoho Books does not say organisation {org}'s currency")
+        CURRENCIES[key] = str(found[0]["currency_code"]).upper()
+    return CURRENCIES[key]
 
 
 async def _newer_booked(ctx: FlowContext, order: Order) -> str | None:

@@ -175,21 +175,23 @@ def _customer_name(raw: Mapping[str, Any]) -> str:
     return str(raw.get("customerUsername") or raw.get("customerEmail") or f"ShipStation order {raw.get('orderId')}")
 
 
-def rate_for(order: Order, home: str, rates: Mapping[str, Decimal]) -> Decimal:
-    """The rate that turns the order's amounts into the books' currency (1 when they are the same)."""
-    currency = order.currency or home
+def rate_for(order: Order, home: str, rates: Mapping[str, Decimal], unmarked: str = "USD") -> Decimal:
+    """The rate that turns the order's amounts into the books' currency (1 when they are the same); an order
+    with no currency mark is in ``unmarked`` (the ShipStation account's currency)."""
+    currency = order.currency or unmarked
     if currency == home:
         return Decimal(1)
     if currency not in rates:
         raise Unbookable(
             f"order {order.number} is in {currency} and the books are in {home}; no exchange rate for {currency} "
-            f"is set (setting shipstation_books.exchange_rates)"
+            "is set (setting shipstation_books.exchange_rates)"
         )
     return rates[currency]
 
 
-def invoice_body(order: Order, customer_id: str, rate: Decimal, home: str) -> dict[str, Any]:
+def invoice_body(order: Order, customer_id: str, rate: Decimal, home: str, unmarked: str = "USD") -> dict[str, Any]:
     """The Books invoice for the order as it is now (Decimal amounts; ``wire_json`` sends them)."""
+    currency = order.currency or unmarked
     if not order.lines:
         raise Unbookable(f"order {order.number}: has no line with a quantity; there is nothing to invoice")
     target = cents(order.total * rate)
@@ -215,7 +217,7 @@ def invoice_body(order: Order, customer_id: str, rate: Decimal, home: str) -> di
     adjustment = target - listed - shipping
     notes = [f"ShipStation order {order.number} (id {order.order_id})."]
     if rate != 1:
-        notes.append(f"Converted from {order.currency} {cents(order.total)} at {rate} {home} per {order.currency}.")
+        notes.append(f"Converted from {currency} {cents(order.total)} at {rate} {home} per {currency}.")
     parts = [p for p, v in (("tax", order.tax), ("discounts", discounts)) if v]
     return {
         "customer_id": customer_id,
