@@ -116,15 +116,18 @@ async def in_process_worker(settings: Settings, arq: ArqRedis) -> AsyncIterator[
     try:
         yield running
     finally:
-        # Take no more jobs, let those it runs finish (none cut off mid-transaction or mid-pipeline), then stop.
+        # Take no more jobs, let those it runs finish, and leave its loop at the end of a poll (a cancel in the
+        # middle of one would cut a Redis pipeline off: none cut off mid-transaction or mid-pipeline).
         running.allow_pick_jobs = False
-        for _ in range(200):
-            if all(job.done() for job in running.tasks.values()):
-                break
-            await asyncio.sleep(0.05)
+        running.burst, running.max_burst_jobs = True, 0
         RUNNING.remove(task)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 15)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        except Exception:  # it had died already (workers_alive says so in the test)
+            pass
         await WorkerSettings.on_shutdown(running.ctx)  # the pool is the fixture's (Worker.close() would close it)
 
 
