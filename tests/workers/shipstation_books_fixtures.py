@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +94,11 @@ class Merchant:
         answer = httpx.request(method, f"{self.ss_base}{path}", auth=self.ss_auth, timeout=30, **kwargs)
         answer.raise_for_status()
         return answer.json() if answer.content else None
+
+    def seed(self, orders: int, start: datetime, end: datetime, **plan: Any) -> None:
+        """Realistic orders in the merchant's ShipStation account over the window (the sandbox's seeder)."""
+        body = {"account": self.ss_account, "orders": orders, "from": start.isoformat(), "to": end.isoformat(), **plan}
+        httpx.post(f"{self.ss_admin}/seed", json=body, timeout=60).raise_for_status()
 
     def ss_clock(self, **body: Any) -> None:
         httpx.post(f"{self.ss_admin}/clock", json=body, timeout=10).raise_for_status()

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import httpx
 import pytest
 from arq.worker import Worker
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -76,24 +75,9 @@ async def test_a_month_of_orders_becomes_invoices_that_total_what_shipstation_sa
     m: fx.Merchant, worker: Worker, orders: int
 ) -> None:
     now = datetime.now(UTC)
-    seeded = httpx.post(
-        f"{m.ss_admin}/seed",
-        json={
-            "account": m.ss_account,
-            "orders": orders,
-            "from": (now - timedelta(days=30)).isoformat(),
-            "to": (now - timedelta(minutes=1)).isoformat(),
-            "edits": 0.2,
-            "cancellations": 0.1,
-            "shipped": 0.3,
-            "unicode": True,
-            "multi_line": True,
-            "currency_mix": {"GBP": 0.05, "CAD": 0.05},
-            "seed": 7,
-        },
-        timeout=60,
-    )
-    seeded.raise_for_status()
+    mix = {"GBP": 0.05, "CAD": 0.05}
+    plan = {"edits": 0.2, "cancellations": 0.1, "shipped": 0.3, "unicode": True, "multi_line": True, "seed": 7}
+    m.seed(orders, now - timedelta(days=30), now - timedelta(minutes=1), currency_mix=mix, **plan)
     await m.setting("shipstation_books", {"exchange_rates": {"GBP": str(GBP)}, "poll_seconds": 0})
     run = await backfill(m, now - timedelta(days=31), now)
     listed = m.ss_orders()

@@ -58,17 +58,7 @@ async def test_at_shipstations_exact_40_a_minute_no_call_is_refused(
     await m.setting("shipstation_books", {"poll_seconds": 0})
     httpx.post(f"{m.ss_admin}/clock", json={"speed": SPEED}).raise_for_status()
     now = datetime.now(UTC)
-    httpx.post(
-        f"{m.ss_admin}/seed",
-        json={
-            "account": m.ss_account,
-            "orders": 100,
-            "from": (now - timedelta(days=2)).isoformat(),
-            "to": now.isoformat(),
-            "seed": 5,
-        },
-        timeout=60,
-    ).raise_for_status()
+    m.seed(100, now - timedelta(days=2), now, seed=5)
     numbers = [o["orderNumber"] for o in m.ss_orders()]
     since = max([0, *[r["id"] for r in httpx.get(f"{m.ss_admin}/requests").json()["requests"]]])
     t0 = time.monotonic()
@@ -139,19 +129,7 @@ async def test_a_worker_killed_mid_backfill_resumes_from_the_cursor_without_a_se
 ) -> None:
     await m.setting("shipstation_books", {"poll_seconds": 0})
     now = datetime.now(UTC)
-    httpx.post(
-        f"{m.ss_admin}/seed",
-        json={
-            "account": m.ss_account,
-            "orders": 700,
-            "from": (now - timedelta(days=20)).isoformat(),
-            "to": (now - timedelta(minutes=1)).isoformat(),
-            "edits": 0.1,
-            "shipped": 0.2,
-            "seed": 11,
-        },
-        timeout=60,
-    ).raise_for_status()
+    m.seed(700, now - timedelta(days=20), now - timedelta(minutes=1), edits=0.1, shipped=0.2, seed=11)
     since = max([0, *[r["id"] for r in httpx.get(f"{m.ss_admin}/requests").json()["requests"]]])
     first = start_worker("first")
     stub = m.stub(sync_pb2_grpc.SyncServiceStub)

@@ -272,18 +272,7 @@ async def test_connectors_sync_estimates_the_calls_then_backfills_with_a_progres
 ) -> None:
     await m.setting("shipstation_books", {"poll_seconds": 0})
     now = datetime.now(UTC)
-    httpx.post(
-        f"{m.ss_admin}/seed",
-        json={
-            "account": m.ss_account,
-            "orders": 60,
-            "from": (now - timedelta(days=5)).isoformat(),
-            "to": (now - timedelta(minutes=1)).isoformat(),
-            "shipped": 0.3,
-            "seed": 3,
-        },
-        timeout=60,
-    ).raise_for_status()
+    m.seed(60, now - timedelta(days=5), now - timedelta(minutes=1), shipped=0.3, seed=3)
     env = {
         **os.environ,
         "CONNECTORS_CORE_ADDR": f"127.0.0.1:{m.core.port}",
