@@ -5,7 +5,6 @@ contacts and journals in Books."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -15,23 +14,10 @@ from arq.worker import Worker
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from connector.v1 import record_pb2, sync_pb2, sync_pb2_grpc
-from tests.core.conftest import CoreHandle
-from tests.workers import shipstation_books_fixtures as fx
+from tests.workers.shipstation import fixtures as fx
 
 CENT = Decimal("0.01")
 GBP = Decimal("1.2500")
-
-
-@pytest.fixture
-async def m(core: CoreHandle, sandboxes: Any) -> AsyncIterator[fx.Merchant]:
-    async for merchant in fx.merchant(core, sandboxes):
-        yield merchant
-
-
-@pytest.fixture
-async def worker(m: fx.Merchant) -> AsyncIterator[Worker]:
-    async for running in fx.worker(m):
-        yield running
 
 
 def stamp(moment: datetime) -> Timestamp:

@@ -23,11 +23,10 @@ from connector.v1 import record_pb2, sync_pb2, sync_pb2_grpc
 from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import SyncRun
 from tests.core.conftest import CoreHandle
-from tests.workers import shipstation_books_fixtures as fx
 from tests.workers.conftest import spawn_worker, store_inbox
-from tests.workers.test_shipstation_books import stamp
+from tests.workers.shipstation import fixtures as fx
+from tests.workers.shipstation.test_month_of_orders import stamp
 
-ROOT = Path(__file__).resolve().parents[2]
 SPEED = 10  # a sandbox minute lasts 6 s
 
 
@@ -89,12 +88,6 @@ async def test_at_shipstations_exact_40_a_minute_no_call_is_refused(
 
 
 # ------------------------------------------------------------------------------------------- a worker killed
-@pytest.fixture
-async def m(core: CoreHandle, sandboxes: Any) -> AsyncIterator[fx.Merchant]:
-    async for merchant in fx.merchant(core, sandboxes):
-        yield merchant
-
-
 @pytest.fixture
 def start_worker(m: fx.Merchant, tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []

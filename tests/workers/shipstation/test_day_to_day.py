@@ -8,37 +8,24 @@ import asyncio
 import dataclasses
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 from arq.worker import Worker
 
 from connector.v1 import record_pb2, record_pb2_grpc
 from connectors.demo import wire_webhooks
 from tests.core.conftest import CoreHandle
 from tests.portal.conftest import serving
-from tests.workers import shipstation_books_fixtures as fx
-from tests.workers.test_shipstation_books import backfill
+from tests.workers.shipstation import fixtures as fx
+from tests.workers.shipstation.test_month_of_orders import backfill
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
-
-
-@pytest.fixture
-async def m(core: CoreHandle, sandboxes: Any) -> AsyncIterator[fx.Merchant]:
-    async for merchant in fx.merchant(core, sandboxes):
-        yield merchant
-
-
-@pytest.fixture
-async def worker(m: fx.Merchant) -> AsyncIterator[Worker]:
-    async for running in fx.worker(m):
-        yield running
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], what: str, seconds: float = 60) -> T:
