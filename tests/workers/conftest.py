@@ -164,9 +164,12 @@ def spawn_worker(settings: Settings, workdir: Path, name: str, **env: str) -> su
         )
     deadline = time.monotonic() + 30
     while not ready.exists():
-        assert proc.poll() is None, (workdir / f"{name}.log").read_text()
-        assert time.monotonic() < deadline, "worker not ready"
-        time.sleep(0.05)
+        try:  # waits on the process itself: a worker that dies on start is seen at once
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            assert time.monotonic() < deadline, "worker not ready"
+            continue
+        raise AssertionError((workdir / f"{name}.log").read_text())
     return proc
 
 

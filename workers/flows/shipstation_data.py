@@ -19,7 +19,7 @@ rate it cannot be booked (``Unbookable``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -268,14 +268,6 @@ class Shipment:
     voided: bool
     voided_on: date | None
 
-    @property
-    def source(self) -> str:
-        return f"shipstation_shipment:{self.shipment_id}"
-
-    @property
-    def void_source(self) -> str:
-        return f"shipstation_void:{self.shipment_id}"
-
 
 def parse_shipment(raw: Mapping[str, Any]) -> Shipment:
     if not isinstance(raw, Mapping) or raw.get("shipmentId") in (None, ""):
@@ -369,7 +361,3 @@ def fields_of(record: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(cf, Mapping) and cf.get("api_name"):
             found[str(cf["api_name"])] = "" if cf.get("value") is None else str(cf["value"])
     return found
-
-
-def newest(versions: Sequence[str]) -> str | None:
-    return max(versions) if versions else None
