@@ -23,15 +23,17 @@ class CoreClient:
 
 
 class Authed:
-    """A service stub whose every call carries the service token."""
+    """A service stub whose every call carries the service token (and ``timeout`` seconds unless it names one)."""
 
-    def __init__(self, stub: Any, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._stub, self._metadata = stub, metadata
+    def __init__(self, stub: Any, metadata: tuple[tuple[str, str], ...], timeout: float | None = None) -> None:
+        self._stub, self._metadata, self._timeout = stub, metadata, timeout
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._stub, name)
 
         def call(request: Any, **kwargs: Any) -> Any:
+            if self._timeout is not None:
+                kwargs.setdefault("timeout", self._timeout)
             return method(request, metadata=self._metadata, **kwargs)
 
         return call

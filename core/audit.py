@@ -1,7 +1,9 @@
 """The audit log of a tenant's data: who read or changed what, and why (``audit_log``, append-only).
 
 Written in the same transaction as the access it records, so an access without its entry cannot happen.
-Support staff must give a reason (``require_reason``); the portal reads the log back with ``entries``.
+Support staff must give a reason (``require_reason``); the portal reads the log back with ``entries``
+(``AuditService``), and records what it shows support staff outside the services that audit their own reads
+with one of the ``CALLER_RECORDED`` actions.
 """
 
 from __future__ import annotations
@@ -28,9 +30,23 @@ class Role(StrEnum):
 class Action(StrEnum):
     RECORD_VIEW = "record.view"
     RECORD_LIST = "record.list"
+    RECORD_SUMMARY = "record.summary"
     RECORD_REPLAY = "record.replay"
     RECORD_REPLAY_PREVIEW = "record.replay_preview"
     RUN_TRIGGER = "run.trigger"
+    SETTINGS_UPDATE = "settings.update"
+    SETTINGS_VIEW = "settings.view"
+    TENANT_VIEW = "tenant.view"
+    CONNECTION_VIEW = "connection.view"
+    RUN_VIEW = "run.view"
+    AUDIT_VIEW = "audit.view"
+
+
+CALLER_RECORDED = frozenset(
+    {Action.TENANT_VIEW, Action.CONNECTION_VIEW, Action.SETTINGS_VIEW, Action.RUN_VIEW, Action.AUDIT_VIEW}
+)
+"""Looks a caller records itself (``AuditService.RecordAccess``); the rest, changes above all, are recorded only
+by the call that makes them."""
 
 
 @dataclass(frozen=True)
@@ -59,19 +75,20 @@ async def write(
     target: str,
     reason: str = "",
     details: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            tenant_id=tenant_id,
-            actor_id=actor.id[:200],
-            actor_role=str(actor.role),
-            action=str(action),
-            target=target[:200],
-            reason=reason,
-            details=details or {},
-        )
+) -> int:
+    """The entry's id."""
+    entry = AuditEntry(
+        tenant_id=tenant_id,
+        actor_id=actor.id[:200],
+        actor_role=str(actor.role),
+        action=str(action),
+        target=target[:200],
+        reason=reason,
+        details=details or {},
     )
+    session.add(entry)
     await session.flush()
+    return entry.id
 
 
 @dataclass(frozen=True)
@@ -85,12 +102,22 @@ class Entry:
 
 
 async def entries(
-    session: AsyncSession, *, target: str | None = None, before_id: int | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    target: str | None = None,
+    action: Action | None = None,
+    role: Role | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
 ) -> list[tuple[int, Entry]]:
     """The tenant's entries (its session decides which tenant), newest first, with their ids for paging."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target is not None:
         stmt = stmt.where(AuditEntry.target == target)
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == str(action))
+    if role is not None:
+        stmt = stmt.where(AuditEntry.actor_role == str(role))
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     rows = (await session.execute(stmt)).scalars()

@@ -15,12 +15,16 @@ from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
 
 from connector.v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
     budget_pb2,
     budget_pb2_grpc,
     connection_pb2,
     connection_pb2_grpc,
     record_pb2,
     record_pb2_grpc,
+    settings_pb2,
+    settings_pb2_grpc,
     sync_pb2,
     sync_pb2_grpc,
     tenant_pb2,
@@ -39,9 +43,11 @@ from core.connections import Connections
 from core.health import Health
 from core.metering import Metering
 from core.oauth import OAuthFlow
+from core.services.audit import AuditService
 from core.services.budgets import BudgetService
 from core.services.connections import ConnectionService
 from core.services.records import RecordService
+from core.services.settings import SettingsService
 from core.services.sync import SyncService
 from core.services.tenants import TenantService
 from core.services.tokens import TokenService
@@ -105,6 +111,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     webhook_pb2_grpc.add_WebhookServiceServicer_to_server(WebhookService(connections), server)
     sync_pb2_grpc.add_SyncServiceServicer_to_server(SyncService(sessions, queue), server)
     record_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(sessions, queue), server)
+    settings_pb2_grpc.add_SettingsServiceServicer_to_server(SettingsService(sessions), server)
+    audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditService(sessions), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = [
@@ -115,6 +123,8 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
         webhook_pb2.DESCRIPTOR.services_by_name["WebhookService"].full_name,
         sync_pb2.DESCRIPTOR.services_by_name["SyncService"].full_name,
         record_pb2.DESCRIPTOR.services_by_name["RecordService"].full_name,
+        settings_pb2.DESCRIPTOR.services_by_name["SettingsService"].full_name,
+        audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
     ]
     names = [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)

@@ -1,9 +1,18 @@
 """The portal's Litestar app: its domain slices on shared resources, and the uvicorn server that runs it.
 
 ``create_app(settings, core_token=...)`` builds the app; its lifespan opens the resources (database engine,
-arq pool, gRPC channel to the core; ``portal.resources``) at startup, lets each slice put what it needs on
-``app.state``, and closes them at shutdown. Slices so far: ``hooks`` (the webhook ingress). ``GET /healthz``
-answers while the process serves.
+arq pool, gRPC channel to the core, sessions; ``portal.resources``) at startup, lets each slice put what it
+needs on ``app.state``, and closes them at shutdown. ``GET /healthz`` answers while the process serves.
+
+Slices (each a module or package with a ``SLICE``): ``hooks`` (the webhook ingress), ``accounts`` (sign-up,
+login, team), ``connections``, ``sync`` (history and resync), ``records`` (failed records and replay),
+``preferences`` (a tenant's flow settings), ``support`` (the support console and the audit log).
+
+Pages are server-rendered (Jinja2, ``portal/templates``); beside them, under ``/api/v1``, a JSON API does
+everything the pages do, described by the OpenAPI schema at ``/api/schema/openapi.json``. Every route
+declares an access level (``portal.security.access``); every state-changing request carries a CSRF token
+(Litestar's double-submit cookie: the ``csrftoken`` cookie echoed in the ``x-csrftoken`` header or the
+form's ``_csrf_token`` field), except the webhook ingress.
 
 ``serve(settings, host, port)`` runs it (``connectors portal``); ``python -m portal`` does the same from the
 environment's settings.
@@ -19,18 +28,28 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import grpc
 import structlog
 import uvicorn
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
+from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
 from litestar.types import Scope
 
 from connectors.settings import Settings
 from portal import hooks
+from portal.accounts import routes as accounts
 from portal.resources import Slice, open_resources
+from portal.security.access import Access, SessionMiddleware, at, check_access
+from portal.settings import PortalConfig
 from portal.settings import core_token as settings_core_token
+from portal.web.errors import HANDLERS, Problem, from_grpc
+from portal.web.pages import STATIC, TEMPLATE_CONFIG
 
-SLICES: tuple[Slice, ...] = (hooks.SLICE,)
+SLICES: tuple[Slice, ...] = (hooks.SLICE, accounts.SLICE)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -39,7 +58,7 @@ DEFAULT_PORT = 8000
 log = structlog.get_logger("portal")
 
 
-@get("/healthz", name="healthz")
+@get("/healthz", name="healthz", opt=at(Access.PUBLIC), include_in_schema=False)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -50,18 +69,26 @@ async def log_unexpected(exc: Exception, scope: Scope) -> None:
     The route's name, never its path: ShipStation's webhook URLs carry their secret."""
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return
+    if isinstance(exc, Problem) and exc.status < 500:
+        return
+    if isinstance(exc, grpc.aio.AioRpcError) and from_grpc(exc).status < 500:
+        return
     handler = scope.get("route_handler")
-    log.error("request failed", route=getattr(handler, "name", None), error=f"{type(exc).__name__}: {exc}")
+    log.error(
+        "request failed", route=getattr(handler, "name", None), error=f"{type(exc).__name__}: {exc}", exc_info=exc
+    )
 
 
-def create_app(settings: Settings, *, core_token: str) -> Litestar:
+def create_app(settings: Settings, *, core_token: str, config: PortalConfig | None = None) -> Litestar:
     """The portal app; nothing is opened until its lifespan starts (under uvicorn, or a test client)."""
+    config = config or PortalConfig.from_env(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        resources = await open_resources(settings, core_token)
+        resources = await open_resources(settings, core_token, config)
         try:
             app.state.resources = resources
+            app.state.sessions = resources.sessions_store
             for part in SLICES:
                 for key, value in part.bind(resources).items():
                     app.state[key] = value
@@ -69,10 +96,32 @@ def create_app(settings: Settings, *, core_token: str) -> Litestar:
         finally:
             await resources.close()
 
+    static = create_static_files_router(
+        "/static", directories=[STATIC], opt=at(Access.PUBLIC), include_in_schema=False, name="static"
+    )
     return Litestar(
-        route_handlers=[healthz, *(part.router for part in SLICES)],
+        route_handlers=[healthz, static, *(part.router for part in SLICES)],
         lifespan=[lifespan],
-        openapi_config=None,
+        guards=[check_access],
+        middleware=[SessionMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=config.secret,
+            cookie_secure=config.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["^/hooks/"],
+        ),
+        template_config=TEMPLATE_CONFIG,
+        exception_handlers=HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Connector platform portal API",
+            version="1",
+            description="Everything the portal's pages do, as JSON. Sign in with POST /api/v1/session; "
+            "send the csrftoken cookie's value back in the x-csrftoken header with every change.",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+            openapi_router=Router("/api/schema", route_handlers=[], opt=at(Access.PUBLIC)),
+            use_handler_docstrings=True,
+        ),
         # Logging is the process's (structlog, ``connectors.logs``): Litestar must not reconfigure the root
         # logger, nor re-enable uvicorn's access log (ShipStation's webhook URLs carry their secret).
         logging_config=None,

@@ -60,6 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connector.v1 import common_pb2, webhook_pb2, webhook_pb2_grpc
 from portal.dedup import dedup_key
 from portal.resources import Metadata, Resources, Slice
+from portal.security.access import Access, at
 from tenants.db import tenant_session
 from tenants.models import InboxEvent
 from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
@@ -354,4 +355,9 @@ def _bind(resources: Resources) -> Mapping[str, object]:
     return {"ingress": Ingress.from_resources(resources)}
 
 
-SLICE = Slice("hooks", Router("/hooks", route_handlers=[receive, receive_with_secret]), _bind)
+SLICE = Slice(
+    "hooks",
+    # Providers sign in with the connection's secret (checked above), not a session: public to the access guard.
+    Router("/hooks", route_handlers=[receive, receive_with_secret], opt=at(Access.PUBLIC), include_in_schema=False),
+    _bind,
+)

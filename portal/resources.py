@@ -6,7 +6,9 @@ state, built from the shared ``Resources`` at startup:
 
     engine, sessions    PostgreSQL as the application role (row-level security; one tenant per transaction)
     queue               an arq pool on Redis, to enqueue work for the workers
-    core                a gRPC channel to the core, with the portal's service token as call metadata
+    core                a gRPC channel to the core, with the portal's service token as call metadata;
+                        ``stub(ServiceStub)`` gives a stub whose calls carry it
+    sessions_store      people's sessions (Redis), ``throttle`` their failed logins
 
 The portal never decrypts credentials and holds no secret but its own service token.
 """
@@ -14,7 +16,8 @@ The portal never decrypts credentials and holds no secret but its own service to
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import structlog
@@ -24,12 +27,19 @@ from litestar import Router
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from connectors.core_client import Authed
 from connectors.settings import Settings
+from portal.security.sessions import SessionStore
+from portal.security.throttle import LoginThrottle
+from portal.settings import PortalConfig
 from tenants.db import make_app_engine, make_sessions
 
 log = structlog.get_logger("portal")
 
 Metadata = tuple[tuple[str, str], ...]
+
+CORE_TIMEOUT = 15.0
+"""Seconds a page waits for the core before it answers 504 (a dry-run replay waits on a worker)."""
 
 DB_POOL_SIZE = 10
 DB_MAX_OVERFLOW = 10
@@ -46,6 +56,16 @@ class Resources:
     core: grpc.aio.Channel
     core_metadata: Metadata
     """``authorization: Bearer <portal token>``: pass it with every call to the core."""
+    config: PortalConfig
+    sessions_store: SessionStore
+    throttle: LoginThrottle
+    _stubs: dict[Any, Any] = field(default_factory=dict)
+
+    def stub(self, factory: Any) -> Any:
+        """A stub of one core service (``record_pb2_grpc.RecordServiceStub``) whose calls carry the token."""
+        if factory not in self._stubs:
+            self._stubs[factory] = Authed(factory(self.core), self.core_metadata, CORE_TIMEOUT)
+        return self._stubs[factory]
 
     async def close(self) -> None:
         """Close everything, each step even when an earlier one fails."""
@@ -78,7 +98,7 @@ async def _queue(settings: Settings) -> ArqRedis:
         )
 
 
-async def open_resources(settings: Settings, core_token: str) -> Resources:
+async def open_resources(settings: Settings, core_token: str, config: PortalConfig | None = None) -> Resources:
     """Open the database engine, the arq pool and the core channel (closing what opened if one fails)."""
     # hide_parameters: a database error's message must not carry a webhook's body or headers into the logs.
     engine = make_app_engine(settings, pool_size=DB_POOL_SIZE, max_overflow=DB_MAX_OVERFLOW, hide_parameters=True)
@@ -88,7 +108,13 @@ async def open_resources(settings: Settings, core_token: str) -> Resources:
         await engine.dispose()
         raise
     channel = grpc.aio.insecure_channel(settings.core_addr)
+    config = config or PortalConfig.from_env(settings)
     return Resources(
+        config=config,
+        sessions_store=SessionStore(
+            queue, idle_seconds=config.idle_minutes * 60, absolute_seconds=config.absolute_hours * 3600
+        ),
+        throttle=LoginThrottle(queue, config.login_failures_per_hour),
         settings=settings,
         engine=engine,
         sessions=make_sessions(engine),

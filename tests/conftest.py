@@ -153,8 +153,10 @@ class CoreHandle:
 
 @pytest.fixture(scope="session")
 async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
-    # A Redis database of the test session's own, so budgets and locks start empty.
-    redis_url = Settings.from_env().redis_url.rsplit("/", 1)[0] + "/15"
+    # A Redis database of the test session's own, so budgets and locks start empty (15, or
+    # CONNECTORS_TEST_REDIS_DB so that two sessions on one machine keep their queues apart).
+    redis_db = os.environ.get("CONNECTORS_TEST_REDIS_DB", "15")
+    redis_url = Settings.from_env().redis_url.rsplit("/", 1)[0] + "/" + redis_db
     redis = Redis.from_url(redis_url)
     await redis.flushdb()
     await redis.aclose()

@@ -3,18 +3,21 @@
 A replay moves dead records to pending through ``workers.engine.records.replay`` (which journals who and why)
 and queues ``run_record`` under the runner's job id for the next attempt, which counts the replays, so it
 never collides with a kept result of an attempt before the replay. A dry run asks a worker for a preview
-(``preview_record``) and waits for its answer; it changes nothing. Support staff give a reason for every read
-and replay, kept in the audit log.
+(``preview_record``) and waits for its answer; it changes nothing. A summary counts records per calendar day
+of their creation in a time zone, and the dead ones per reason, in one grouped query each. Support staff give
+a reason for every read, summary and replay, kept in the audit log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import structlog
 from arq.connections import ArqRedis
@@ -43,6 +46,7 @@ log = structlog.get_logger("core.records")
 
 MAX_REPLAY = 200
 PREVIEW_TIMEOUT = 30.0
+MAX_SUMMARY_DAYS = 366
 
 ROLES: dict[int, Role] = {
     pb.ACTOR_ROLE_MERCHANT: Role.MERCHANT,
@@ -116,6 +120,44 @@ def replay_refusal(record_id: uuid.UUID, state: str | None) -> str | None:
     if state != "dead":
         return f"record {record_id} is {state}; only dead-lettered records are replayed"
     return None
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` names (UTC when empty); INVALID_ARGUMENT naming ``time_zone`` for any other
+    name (abbreviations such as "IST" too: they mean different zones to different readers)."""
+    name = name.strip() or "UTC"
+    if name not in _zones():
+        raise InvalidArgument.one("time_zone", f"{name!r} is not an IANA time zone name, e.g. Asia/Kolkata or UTC")
+    return ZoneInfo(name)
+
+
+def summary_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[date]:
+    """The calendar days in ``zone`` that the window [since, until) touches, oldest first; INVALID_ARGUMENT
+    naming ``until`` for a window that is reversed or touches more than MAX_SUMMARY_DAYS days."""
+    if until <= since:
+        raise InvalidArgument.one("until", "must be after since")
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    count = (last - first).days + 1
+    if count > MAX_SUMMARY_DAYS:
+        raise InvalidArgument.one("until", f"the window touches {count} days in {zone.key}; at most {MAX_SUMMARY_DAYS}")
+    return [first + timedelta(days=i) for i in range(count)]
+
+
+def day_summaries(days: Sequence[date], counts: Mapping[date, Sequence[int]]) -> list[pb.DaySummary]:
+    """Every day, with its (succeeded, failed, skipped, pending) counts or zeros."""
+    summaries = []
+    for day in days:
+        succeeded, failed, skipped, pending = counts.get(day, (0, 0, 0, 0))
+        summaries.append(
+            pb.DaySummary(date=day.isoformat(), succeeded=succeeded, failed=failed, skipped=skipped, pending=pending)
+        )
+    return summaries
 
 
 def _json(value: Any) -> str:
@@ -305,6 +347,56 @@ class RecordService(record_pb2_grpc.RecordServiceServicer):
             chain_verified=broken is None,
             chain_break_seq=broken or 0,
             links=[pb.Identity(kind=k, ref=r) for k in sorted(identities) for r in sorted(identities[k])],
+        )
+
+    @rpc
+    async def SummarizeRecords(self, request: pb.SummarizeRecordsRequest, context: Any) -> pb.SummarizeRecordsResponse:
+        tenant_id = parse_id(request.tenant_id, "tenant_id")
+        zone = time_zone(request.time_zone)
+        since, until = instant(request, "since"), instant(request, "until") or datetime.now(UTC)
+        if since is None:
+            raise InvalidArgument.one("since", "is required: the start of the window")
+        days = summary_days(since, until, zone)
+        who = actor(request.actor)
+        reason = audit.require_reason(who, request.reason)
+        window = [Record.created_at >= since, Record.created_at < until]
+        if request.flow:
+            window.append(Record.flow == request.flow)
+        day = func.date(func.timezone(zone.key, Record.created_at)).label("day")
+        per_day = (
+            select(
+                day,
+                func.count().filter(Record.state == "succeeded"),
+                func.count().filter(Record.state == "dead"),
+                func.count().filter(Record.state == "skipped"),
+                func.count().filter(Record.state.in_(("pending", "running"))),
+            )
+            .where(*window)
+            .group_by(day)
+        )
+        per_reason = (
+            select(func.coalesce(Record.reason, ""), func.count(), func.max(Record.updated_at))
+            .where(*window, Record.state == "dead")
+            .group_by(Record.reason)
+            .order_by(func.count().desc(), Record.reason)
+        )
+        async with tenant_session(self.sessions, tenant_id) as session:
+            counts = {d: (ok, dead, skip, wait) for d, ok, dead, skip, wait in await session.execute(per_day)}
+            reasons = list(await session.execute(per_reason))
+            if who.role is Role.SUPPORT:
+                details = {
+                    "since": since.isoformat(),
+                    "until": until.isoformat(),
+                    "flow": request.flow,
+                    "time_zone": zone.key,
+                }
+                await audit.write(session, tenant_id, who, Action.RECORD_SUMMARY, "records", reason, details)
+        return pb.SummarizeRecordsResponse(
+            days=day_summaries(days, counts),
+            reasons=[
+                pb.ReasonSummary(reason=name, count=n, last_update_time=timestamp(newest))
+                for name, n, newest in reasons
+            ],
         )
 
     @rpc

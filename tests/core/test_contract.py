@@ -9,10 +9,12 @@ from pathlib import Path
 from google.protobuf.descriptor import FileDescriptor
 
 from connector.v1 import (
+    audit_pb2,
     budget_pb2,
     common_pb2,
     connection_pb2,
     record_pb2,
+    settings_pb2,
     sync_pb2,
     tenant_pb2,
     token_pb2,
@@ -22,7 +24,18 @@ from connector.v1 import (
 ROOT = Path(__file__).resolve().parents[2]
 FILES: list[FileDescriptor] = [
     m.DESCRIPTOR
-    for m in (budget_pb2, common_pb2, connection_pb2, record_pb2, sync_pb2, tenant_pb2, token_pb2, webhook_pb2)
+    for m in (
+        audit_pb2,
+        budget_pb2,
+        common_pb2,
+        connection_pb2,
+        record_pb2,
+        settings_pb2,
+        sync_pb2,
+        tenant_pb2,
+        token_pb2,
+        webhook_pb2,
+    )
 ]
 
 

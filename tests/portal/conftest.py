@@ -22,7 +22,7 @@ from sqlalchemy import text
 from connector.v1 import webhook_pb2, webhook_pb2_grpc
 from connectors.settings import Settings
 from portal.app import create_app
-from portal.settings import core_token
+from portal.settings import PortalConfig, core_token
 from tests.conftest import CoreHandle, Database, free_port
 from tests.core.test_connections import connect, new_tenant
 from workers.queue import QUEUE, ingest_job_id
@@ -41,10 +41,12 @@ def portal_settings(handle: CoreHandle, **changes: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """The portal app under uvicorn on a free port until the block ends; yields its base URL."""
+async def serving(settings: Settings, **config: Any) -> AsyncIterator[str]:
+    """The portal app under uvicorn on a free port until the block ends; yields its base URL. ``config``
+    overrides ``PortalConfig`` fields (timeouts, throttling)."""
     port = free_port()
-    app = create_app(settings, core_token=core_token(settings))
+    portal_config = PortalConfig(public_url=f"http://127.0.0.1:{port}", **config)
+    app = create_app(settings, core_token=core_token(settings), config=portal_config)
     server = QuietServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="on")
     )
@@ -122,3 +124,42 @@ async def portal(core: CoreHandle, db: Database) -> AsyncIterator[Portal]:
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
+
+
+class Visitor:
+    """A browser-like client of the JSON API: keeps its cookies, and echoes the CSRF cookie in the header."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = httpx.AsyncClient(base_url=url, timeout=30, follow_redirects=False)
+
+    async def __aenter__(self) -> Visitor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    async def csrf(self) -> str:
+        if "csrftoken" not in self.client.cookies:
+            await self.client.get("/login")
+        return self.client.cookies["csrftoken"]
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            headers.setdefault("x-csrftoken", await self.csrf())
+        return await self.client.request(method, path, headers=headers, **kwargs)
+
+    async def signup(self, company: str = "Acme Traders", email: str | None = None) -> dict[str, Any]:
+        email = email or f"owner-{uuid.uuid4().hex[:8]}@example.in"
+        r = await self.call(
+            "POST", "/api/v1/signup", json={"company": company, "name": "Asha", "email": email, "password": PASSWORD}
+        )
+        assert r.status_code == 201, r.text
+        return {**r.json(), "email": email}
+
+    async def login(self, email: str, password: str = "") -> httpx.Response:
+        return await self.call("POST", "/api/v1/session", json={"email": email, "password": password or PASSWORD})
+
+
+PASSWORD = "correct horse battery"

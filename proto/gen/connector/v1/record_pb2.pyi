@@ -648,3 +648,144 @@ class ReplayRecordsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReplayRecordsResponse: _TypeAlias = ReplayRecordsResponse  # noqa: Y015
+
+@_typing.final
+class SummarizeRecordsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    SINCE_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    FLOW_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    flow: _builtins.str
+    """One flow's records only (every flow when empty)."""
+    time_zone: _builtins.str
+    """The IANA time zone whose calendar days the records are counted by, e.g. "Asia/Kolkata"; "UTC" when empty."""
+    reason: _builtins.str
+    """Required of support staff."""
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """Records created at or after `since` (required) and before `until` (now when unset). Pass midnights in
+        `time_zone` to count whole days.
+        """
+
+    @_builtins.property
+    def until(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> Global___Actor: ...
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        since: _timestamp_pb2.Timestamp | None = ...,
+        until: _timestamp_pb2.Timestamp | None = ...,
+        flow: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        actor: Global___Actor | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "since", b"since", "until", b"until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "flow", b"flow", "reason", b"reason", "since", b"since", "tenant_id", b"tenant_id", "time_zone", b"time_zone", "until", b"until"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SummarizeRecordsRequest: _TypeAlias = SummarizeRecordsRequest  # noqa: Y015
+
+@_typing.final
+class DaySummary(_message.Message):
+    """The records created on one calendar day, by their state now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    SUCCEEDED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    SKIPPED_FIELD_NUMBER: _builtins.int
+    PENDING_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """YYYY-MM-DD in the request's time zone."""
+    succeeded: _builtins.int
+    failed: _builtins.int
+    """Dead-lettered."""
+    skipped: _builtins.int
+    pending: _builtins.int
+    """Not finished yet (pending or running)."""
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        succeeded: _builtins.int = ...,
+        failed: _builtins.int = ...,
+        skipped: _builtins.int = ...,
+        pending: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "failed", b"failed", "pending", b"pending", "skipped", b"skipped", "succeeded", b"succeeded"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DaySummary: _TypeAlias = DaySummary  # noqa: Y015
+
+@_typing.final
+class ReasonSummary(_message.Message):
+    """The window's records dead now with one dead-letter reason."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    LAST_UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    count: _builtins.int
+    @_builtins.property
+    def last_update_time(self) -> _timestamp_pb2.Timestamp:
+        """The newest update_time among them (when the last of them was dead-lettered)."""
+
+    def __init__(
+        self,
+        *,
+        reason: _builtins.str = ...,
+        count: _builtins.int = ...,
+        last_update_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_update_time", b"last_update_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "last_update_time", b"last_update_time", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReasonSummary: _TypeAlias = ReasonSummary  # noqa: Y015
+
+@_typing.final
+class SummarizeRecordsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DAYS_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___DaySummary]:
+        """Every day the window touches, oldest first; days without records are there with zeros."""
+
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReasonSummary]:
+        """Most records first."""
+
+    def __init__(
+        self,
+        *,
+        days: _abc.Iterable[Global___DaySummary] | None = ...,
+        reasons: _abc.Iterable[Global___ReasonSummary] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "reasons", b"reasons"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SummarizeRecordsResponse: _TypeAlias = SummarizeRecordsResponse  # noqa: Y015

@@ -30,8 +30,8 @@ class RecordServiceStub:
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     def __init__(self, channel):
@@ -55,6 +55,11 @@ class RecordServiceStub:
                 request_serializer=connector_dot_v1_dot_record__pb2.ReplayRecordsRequest.SerializeToString,
                 response_deserializer=connector_dot_v1_dot_record__pb2.ReplayRecordsResponse.FromString,
                 _registered_method=True)
+        self.SummarizeRecords = channel.unary_unary(
+                '/connector.v1.RecordService/SummarizeRecords',
+                request_serializer=connector_dot_v1_dot_record__pb2.SummarizeRecordsRequest.SerializeToString,
+                response_deserializer=connector_dot_v1_dot_record__pb2.SummarizeRecordsResponse.FromString,
+                _registered_method=True)
 
 
 class RecordServiceServicer:
@@ -62,8 +67,8 @@ class RecordServiceServicer:
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     def ListRecords(self, request, context):
@@ -87,6 +92,15 @@ class RecordServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SummarizeRecords(self, request, context):
+        """Records counted per calendar day of their creation in a time zone, by state, and the dead-letter reasons
+        of those dead now. INVALID_ARGUMENT for an unknown time zone, or a window that is missing, reversed or
+        spans more than 366 days.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RecordServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -105,6 +119,11 @@ def add_RecordServiceServicer_to_server(servicer, server):
                     request_deserializer=connector_dot_v1_dot_record__pb2.ReplayRecordsRequest.FromString,
                     response_serializer=connector_dot_v1_dot_record__pb2.ReplayRecordsResponse.SerializeToString,
             ),
+            'SummarizeRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.SummarizeRecords,
+                    request_deserializer=connector_dot_v1_dot_record__pb2.SummarizeRecordsRequest.FromString,
+                    response_serializer=connector_dot_v1_dot_record__pb2.SummarizeRecordsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'connector.v1.RecordService', rpc_method_handlers)
@@ -118,8 +137,8 @@ class RecordService:
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     @staticmethod
@@ -193,6 +212,33 @@ class RecordService:
             '/connector.v1.RecordService/ReplayRecords',
             connector_dot_v1_dot_record__pb2.ReplayRecordsRequest.SerializeToString,
             connector_dot_v1_dot_record__pb2.ReplayRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SummarizeRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connector.v1.RecordService/SummarizeRecords',
+            connector_dot_v1_dot_record__pb2.SummarizeRecordsRequest.SerializeToString,
+            connector_dot_v1_dot_record__pb2.SummarizeRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -31,8 +31,8 @@ class RecordServiceStub:
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     @_typing.overload
@@ -46,6 +46,11 @@ class RecordServiceStub:
     """Dead records back to pending and queued; a dry run previews what each would send and changes nothing.
     UNAVAILABLE when a dry run finds no worker to answer in time.
     """
+    SummarizeRecords: _grpc.UnaryUnaryMultiCallable[_record_pb2.SummarizeRecordsRequest, _record_pb2.SummarizeRecordsResponse]
+    """Records counted per calendar day of their creation in a time zone, by state, and the dead-letter reasons
+    of those dead now. INVALID_ARGUMENT for an unknown time zone, or a window that is missing, reversed or
+    spans more than 366 days.
+    """
 
 @_typing.type_check_only
 class RecordServiceAsyncStub(RecordServiceStub):
@@ -53,8 +58,8 @@ class RecordServiceAsyncStub(RecordServiceStub):
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -65,14 +70,19 @@ class RecordServiceAsyncStub(RecordServiceStub):
     """Dead records back to pending and queued; a dry run previews what each would send and changes nothing.
     UNAVAILABLE when a dry run finds no worker to answer in time.
     """
+    SummarizeRecords: _aio.UnaryUnaryMultiCallable[_record_pb2.SummarizeRecordsRequest, _record_pb2.SummarizeRecordsResponse]  # type: ignore[assignment]
+    """Records counted per calendar day of their creation in a time zone, by state, and the dead-letter reasons
+    of those dead now. INVALID_ARGUMENT for an unknown time zone, or a window that is missing, reversed or
+    spans more than 366 days.
+    """
 
 class RecordServiceServicer(metaclass=_abc_1.ABCMeta):
     """Records: one business object in one flow (a sales order to ship, a remittance to post), where it is, what
     happened to it (a hash-chained event log) and every identity it has across systems. Dead-lettered records
     are replayed from the step they failed at, with the same keys (never a second invoice).
 
-    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference and to
-    replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
+    Support staff (ACTOR_ROLE_SUPPORT) must give a reason to read a record, to search by reference, to
+    summarize and to replay; every replay needs a reason whoever asks. Support access and replays are written to the audit log.
     """
 
     @_abc_1.abstractmethod
@@ -98,6 +108,17 @@ class RecordServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_record_pb2.ReplayRecordsResponse, _abc.Awaitable[_record_pb2.ReplayRecordsResponse]]:
         """Dead records back to pending and queued; a dry run previews what each would send and changes nothing.
         UNAVAILABLE when a dry run finds no worker to answer in time.
+        """
+
+    @_abc_1.abstractmethod
+    def SummarizeRecords(
+        self,
+        request: _record_pb2.SummarizeRecordsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_record_pb2.SummarizeRecordsResponse, _abc.Awaitable[_record_pb2.SummarizeRecordsResponse]]:
+        """Records counted per calendar day of their creation in a time zone, by state, and the dead-letter reasons
+        of those dead now. INVALID_ARGUMENT for an unknown time zone, or a window that is missing, reversed or
+        spans more than 366 days.
         """
 
 def add_RecordServiceServicer_to_server(servicer: RecordServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""People: sign-up (a tenant and its owner), login and logout, switching tenant, teammates and invitations."""

@@ -1,0 +1,1 @@
+"""What every page and API route shares: rendering pages, mapping errors to answers, reading forms."""
