@@ -23,27 +23,9 @@ from portal.accounts import service
 from portal.resources import Resources, Slice
 from portal.security.access import Access, at
 from portal.security.sessions import COOKIE, Membership, Session
+from portal.web.context import resources_of, session_of, tenant_of
 from portal.web.errors import Problem
 from portal.web.pages import done, form_of, page
-
-PAGE = {"include_in_schema": False}
-
-
-def _resources(request: Request[Any, Any, Any]) -> Resources:
-    return request.app.state.resources  # type: ignore[no-any-return]
-
-
-def _session(request: Request[Any, Any, Any]) -> Session:
-    session = request.scope["state"]["session"]  # the access guard let only signed-in people through
-    assert isinstance(session, Session)
-    return session
-
-
-def _tenant(request: Request[Any, Any, Any]) -> uuid.UUID:
-    tenant = _session(request).tenant
-    if tenant is None:
-        raise Problem(403, "you are not acting for any tenant")
-    return tenant
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
@@ -74,7 +56,7 @@ async def _start_session(
 ) -> tuple[str, Session]:
     """A new session for ``user`` (ending the one the browser had): acting for ``tenant_id`` when given and a
     member, else for their first tenant."""
-    resources = _resources(request)
+    resources = resources_of(request)
     memberships = tuple(
         [
             Membership(str(tenant), role, await _tenant_name(resources, tenant))
@@ -107,7 +89,7 @@ def _home(session: Session) -> str:
 async def _login(
     request: Request[Any, Any, Any], email: str, password: str, tenant_id: str | None = None
 ) -> tuple[str, Session]:
-    resources = _resources(request)
+    resources = resources_of(request)
     if wait := await resources.throttle.refused_for(email, _address(request)):
         raise Problem(429, f"too many failed logins; try again in {max(1, wait // 60)} minutes")
     user = await service.find_user(resources.sessions, email)
@@ -128,7 +110,7 @@ def _slug(company: str) -> str:
 async def _signup(
     request: Request[Any, Any, Any], company: str, name: str, email: str, password: str
 ) -> tuple[str, Session]:
-    resources = _resources(request)
+    resources = resources_of(request)
     company = service.check_text(company, "company")
     name = service.check_text(name, "name")
     email = service.check_email(email)
@@ -159,12 +141,12 @@ def _me(session: Session) -> dict[str, Any]:
 # ------------------------------------------------------------------ pages
 
 
-@get("/login", opt=at(Access.PUBLIC), **PAGE)
+@get("/login", opt=at(Access.PUBLIC))
 async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
     return await page(request, "login.html", next=_safe_next(next, ""), email="", error=None)
 
 
-@post("/login", opt=at(Access.PUBLIC), **PAGE)
+@post("/login", opt=at(Access.PUBLIC))
 async def login_form(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await form_of(request)
     try:
@@ -175,16 +157,16 @@ async def login_form(request: Request[Any, Any, Any]) -> Response[Any]:
             error=problem.message,
         )  # fmt: skip
     response = Redirect(_safe_next(form.get("next"), _home(session)), status_code=303)
-    response.set_cookie(_cookie(_resources(request), token))
+    response.set_cookie(_cookie(resources_of(request), token))
     return response
 
 
-@get("/signup", opt=at(Access.PUBLIC), **PAGE)
+@get("/signup", opt=at(Access.PUBLIC))
 async def signup_page(request: Request[Any, Any, Any]) -> Template:
     return await page(request, "signup.html", form={}, problem=None)
 
 
-@post("/signup", opt=at(Access.PUBLIC), **PAGE)
+@post("/signup", opt=at(Access.PUBLIC))
 async def signup_form(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await form_of(request)
     try:
@@ -195,19 +177,19 @@ async def signup_form(request: Request[Any, Any, Any]) -> Response[Any]:
         form.pop("password", None)
         return await page(request, "signup.html", problem.status, form=form, problem=problem)
     response = Redirect("/connections", status_code=303)
-    response.set_cookie(_cookie(_resources(request), token))
+    response.set_cookie(_cookie(resources_of(request), token))
     return response
 
 
-@post("/logout", opt=at(Access.PUBLIC), **PAGE)
+@post("/logout", opt=at(Access.PUBLIC))
 async def logout_form(request: Request[Any, Any, Any]) -> Response[Any]:
-    await _resources(request).sessions_store.end(request.scope["state"].get("session_token"))
+    await resources_of(request).sessions_store.end(request.scope["state"].get("session_token"))
     response = Redirect("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
-@post("/tenant", opt=at(Access.SIGNED_IN), **PAGE)
+@post("/tenant", opt=at(Access.SIGNED_IN))
 async def switch_tenant_form(request: Request[Any, Any, Any]) -> Redirect:
     form = await form_of(request)
     await _switch(request, form.get("tenant_id", ""))
@@ -215,18 +197,18 @@ async def switch_tenant_form(request: Request[Any, Any, Any]) -> Redirect:
 
 
 async def _switch(request: Request[Any, Any, Any], tenant_id: str) -> Session:
-    session = _session(request)
+    session = session_of(request)
     try:
         switched = session.acting_for(tenant_id)
     except ValueError:
         raise Problem(404, "no such tenant among yours") from None
-    await _resources(request).sessions_store.save(request.scope["state"]["session_token"], switched)
+    await resources_of(request).sessions_store.save(request.scope["state"]["session_token"], switched)
     return switched
 
 
-@get("/team", opt=at(Access.OWNER), **PAGE)
+@get("/team", opt=at(Access.OWNER))
 async def team_page(request: Request[Any, Any, Any]) -> Template:
-    resources, tenant = _resources(request), _tenant(request)
+    resources, tenant = resources_of(request), tenant_of(request)
     return await page(
         request, "team.html",
         members=await service.members(resources.sessions, tenant),
@@ -235,11 +217,11 @@ async def team_page(request: Request[Any, Any, Any]) -> Template:
     )  # fmt: skip
 
 
-@post("/team/invitations", opt=at(Access.OWNER), **PAGE)
+@post("/team/invitations", opt=at(Access.OWNER))
 async def invite_form(request: Request[Any, Any, Any]) -> Template:
     form = await form_of(request)
     url = await _invite(request, form.get("email", ""), form.get("role", ""))
-    resources, tenant = _resources(request), _tenant(request)
+    resources, tenant = resources_of(request), tenant_of(request)
     return await page(
         request, "team.html",
         members=await service.members(resources.sessions, tenant),
@@ -249,22 +231,24 @@ async def invite_form(request: Request[Any, Any, Any]) -> Template:
 
 
 async def _invite(request: Request[Any, Any, Any], email: str, role: str) -> str:
-    resources, tenant = _resources(request), _tenant(request)
-    _, token = await service.invite(resources.sessions, tenant, email, role, uuid.UUID(_session(request).user_id))
+    resources, tenant = resources_of(request), tenant_of(request)
+    _, token = await service.invite(resources.sessions, tenant, email, role, uuid.UUID(session_of(request).user_id))
     return f"{resources.config.public_url}/invite/{tenant}/{token}"
 
 
-@post("/team/members/{user_id:uuid}", opt=at(Access.OWNER), **PAGE)
+@post("/team/members/{user_id:uuid}", opt=at(Access.OWNER))
 async def member_form(request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID]) -> Redirect:
     form = await form_of(request)
     role = None if form.get("action") == "remove" else form.get("role", "")
-    await service.change_role(_resources(request).sessions, _tenant(request), user_id, role)
+    await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, role)
     return await done(request, "/team", "Removed." if role is None else f"Role changed to {role}.")
 
 
-@get("/invite/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC), **PAGE)
-async def invitation_page(request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], token: FromPath[str]) -> Template:
-    resources = _resources(request)
+@get("/invite/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC))
+async def invitation_page(
+    request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], token: FromPath[str]
+) -> Template:
+    resources = resources_of(request)
     invitation = await service.open_invitation(resources.sessions, tenant_id, token)
     existing = await service.find_user(resources.sessions, invitation.email)
     return await page(
@@ -273,12 +257,14 @@ async def invitation_page(request: Request[Any, Any, Any], tenant_id: FromPath[u
     )  # fmt: skip
 
 
-@post("/invite/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC), **PAGE)
-async def accept_form(request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], token: FromPath[str]) -> Response[Any]:
+@post("/invite/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC))
+async def accept_form(
+    request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], token: FromPath[str]
+) -> Response[Any]:
     form = await form_of(request)
     token_, _ = await _accept(request, tenant_id, token, form.get("name", ""), form.get("password", ""))
     response = Redirect("/", status_code=303)
-    response.set_cookie(_cookie(_resources(request), token_))
+    response.set_cookie(_cookie(resources_of(request), token_))
     return response
 
 
@@ -286,7 +272,7 @@ async def _accept(
     request: Request[Any, Any, Any], tenant_id: FromPath[uuid.UUID], token: FromPath[str], name: str, password: str
 ) -> tuple[str, Session]:
     """Join the tenant: a new person sets their name and password; one with an account proves it's them."""
-    resources = _resources(request)
+    resources = resources_of(request)
     invitation = await service.open_invitation(resources.sessions, tenant_id, token)
     user = await service.find_user(resources.sessions, invitation.email)
     if user is None:
@@ -341,7 +327,7 @@ class AcceptBody:
 
 def _with_cookie(request: Request[Any, Any, Any], token: str, body: Any, status: int = 200) -> Response[Any]:
     response: Response[Any] = Response(body, status_code=status)
-    response.set_cookie(_cookie(_resources(request), token))
+    response.set_cookie(_cookie(resources_of(request), token))
     return response
 
 
@@ -361,7 +347,7 @@ async def api_login(request: Request[Any, Any, Any], data: JSONBody[LoginBody]) 
 
 @delete("/session", opt=at(Access.SIGNED_IN), status_code=204)
 async def api_logout(request: Request[Any, Any, Any]) -> Response[None]:
-    await _resources(request).sessions_store.end(request.scope["state"].get("session_token"))
+    await resources_of(request).sessions_store.end(request.scope["state"].get("session_token"))
     response: Response[None] = Response(None, status_code=204)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -370,7 +356,7 @@ async def api_logout(request: Request[Any, Any, Any]) -> Response[None]:
 @get("/me", opt=at(Access.SIGNED_IN))
 async def api_me(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Who is signed in, the tenant they act for and every tenant they belong to."""
-    return _me(_session(request))
+    return _me(session_of(request))
 
 
 @put("/me/tenant", opt=at(Access.SIGNED_IN))
@@ -381,7 +367,7 @@ async def api_switch(request: Request[Any, Any, Any], data: JSONBody[TenantBody]
 
 @get("/team", opt=at(Access.OWNER))
 async def api_team(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    resources, tenant = _resources(request), _tenant(request)
+    resources, tenant = resources_of(request), tenant_of(request)
     return {
         "members": [
             {"user_id": str(m.user_id), "email": m.email, "name": m.name, "role": m.role, "since": m.since.isoformat()}
@@ -404,14 +390,16 @@ async def api_invite(request: Request[Any, Any, Any], data: JSONBody[InviteBody]
 
 
 @patch("/team/members/{user_id:uuid}", opt=at(Access.OWNER))
-async def api_member_role(request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], data: JSONBody[RoleBody]) -> dict[str, str]:
-    await service.change_role(_resources(request).sessions, _tenant(request), user_id, data.role)
+async def api_member_role(
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], data: JSONBody[RoleBody]
+) -> dict[str, str]:
+    await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, data.role)
     return {"user_id": str(user_id), "role": data.role}
 
 
 @delete("/team/members/{user_id:uuid}", opt=at(Access.OWNER), status_code=204)
 async def api_member_remove(request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID]) -> None:
-    await service.change_role(_resources(request).sessions, _tenant(request), user_id, None)
+    await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, None)
 
 
 @post("/invitations/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC), status_code=200)
@@ -434,6 +422,12 @@ API = [
 
 SLICE = Slice(
     "accounts",
-    Router("/", route_handlers=[*PAGES, Router("/api/v1", route_handlers=API, tags=["accounts"])]),
+    Router(
+        "/",
+        route_handlers=[
+            Router("/", route_handlers=PAGES, include_in_schema=False),
+            Router("/api/v1", route_handlers=API, tags=["accounts"]),
+        ],
+    ),
     lambda resources: {},
 )

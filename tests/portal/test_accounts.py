@@ -57,7 +57,9 @@ async def test_a_change_without_the_csrf_token_is_refused(portal: Portal) -> Non
             headers={"x-csrftoken": "forged"},
         )
         assert r.status_code == 403
-        assert (await v.call("POST", "/api/v1/team/invitations", json={"email": "a@example.in", "role": "viewer"})).status_code == 201
+        assert (
+            await v.call("POST", "/api/v1/team/invitations", json={"email": "a@example.in", "role": "viewer"})
+        ).status_code == 201
 
 
 async def test_an_invited_viewer_joins_and_cannot_manage_the_team(portal: Portal) -> None:
@@ -67,13 +69,17 @@ async def test_an_invited_viewer_joins_and_cannot_manage_the_team(portal: Portal
         url = r.json()["url"]
         tenant, token = re.search(r"/invite/([^/]+)/([^/]+)$", url).groups()  # type: ignore[union-attr]
         async with Visitor(portal.url) as ravi:
-            r = await ravi.call("POST", f"/api/v1/invitations/{tenant}/{token}", json={"name": "Ravi", "password": PASSWORD})
+            r = await ravi.call(
+                "POST", f"/api/v1/invitations/{tenant}/{token}", json={"name": "Ravi", "password": PASSWORD}
+            )
             assert r.status_code == 200, r.text
             assert r.json()["role"] == "viewer"
             assert (await ravi.call("GET", "/api/v1/team")).status_code == 403
             # The link works once.
             async with Visitor(portal.url) as again:
-                r = await again.call("POST", f"/api/v1/invitations/{tenant}/{token}", json={"name": "X", "password": PASSWORD})
+                r = await again.call(
+                    "POST", f"/api/v1/invitations/{tenant}/{token}", json={"name": "X", "password": PASSWORD}
+                )
                 assert r.status_code == 404
         team = (await owner.call("GET", "/api/v1/team")).json()
         assert {m["role"] for m in team["members"]} == {"owner", "viewer"}
