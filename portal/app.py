@@ -42,14 +42,27 @@ from litestar.types import Scope
 from connectors.settings import Settings
 from portal import hooks
 from portal.accounts import routes as accounts
+from portal.connections import routes as connections
+from portal.preferences import routes as preferences
+from portal.records import routes as records
 from portal.resources import Slice, open_resources
 from portal.security.access import Access, SessionMiddleware, at, check_access
 from portal.settings import PortalConfig
 from portal.settings import core_token as settings_core_token
+from portal.support import routes as support
+from portal.sync import routes as sync
 from portal.web.errors import HANDLERS, Problem, from_grpc
 from portal.web.pages import STATIC, TEMPLATE_CONFIG
 
-SLICES: tuple[Slice, ...] = (hooks.SLICE, accounts.SLICE)
+SLICES: tuple[Slice, ...] = (
+    hooks.SLICE,
+    accounts.SLICE,
+    connections.SLICE,
+    sync.SLICE,
+    records.SLICE,
+    preferences.SLICE,
+    support.SLICE,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -1,0 +1,9 @@
+"""Placeholder: the connections slice's pages and JSON API (being written)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from portal.resources import Slice
+
+SLICE = Slice("connections", Router("/", route_handlers=[]), lambda resources: {})

@@ -1,0 +1,9 @@
+"""Placeholder: the sync slice's pages and JSON API (being written)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from portal.resources import Slice
+
+SLICE = Slice("sync", Router("/", route_handlers=[]), lambda resources: {})
