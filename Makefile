@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status doctor test lint typecheck proto soak bench sandbox clean
+.PHONY: help install browser up down status doctor test lint typecheck proto soak bench sandbox clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,6 +14,13 @@ help: ## list the targets
 install: ## install uv if missing, then every dependency from uv.lock into .venv
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --all-groups --compile-bytecode --quiet
+
+browser: ## Debian's Chromium for the portal's browser tests (Playwright drives it; it downloads no browser)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium >/dev/null 2>&1 || { \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q >/dev/null && \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium >/dev/null; }; }
 
 doctor: install ## check that PostgreSQL and Redis are reachable (says how to start what is missing)
 	@$(RUN) connectors doctor
@@ -41,7 +48,7 @@ proto: install ## regenerate the gRPC stubs in proto/gen from proto/connector/v1
 typecheck: install ## mypy (strict) on the platform packages
 	@$(RUN) mypy
 
-test: install ## install and run the whole suite (lint, types, then pytest on real PostgreSQL, Redis and sandboxes)
+test: install browser ## install and run the whole suite (lint, types, then pytest on real PostgreSQL, Redis, sandboxes and Chromium)
 	@$(RUN) connectors doctor
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(RUN) pytest -m "not slow" $(PYTEST_ARGS)

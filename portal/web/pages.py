@@ -57,7 +57,6 @@ async def page(request: Request[Any, Any, Any], name: str, status_code: int = 20
     redis = request.app.state.resources.queue
     context.setdefault("session", state.get("session"))
     context["flashes"] = await take_flashes(redis, state.get("session_token"))
-    context.setdefault("path", request.url.path)
     return Template(template_name=name, context=context, status_code=status_code)
 
 
