@@ -206,3 +206,27 @@ async def _credential(client: Stubs, tenant_id: str, connection_id: str) -> tupl
         token_pb2.GetAccessTokenRequest(tenant_id=tenant_id, connection_id=connection_id)
     )
     return token.base_url, dict(token.params), {token.header_name: token.header_value}
+
+
+DEMO_OWNER = "owner@demo-traders.in"
+DEMO_SUPPORT = "support@connectors.example"
+
+
+async def ensure_demo_people(settings: Settings, tenant_id: str, password: str) -> list[tuple[str, str]]:
+    """The demo tenant's owner and a platform support engineer, both signing in with ``password`` (made when
+    absent; an existing account keeps its password). Returns (who, email) pairs."""
+    from portal.accounts import service
+    from tenants.db import make_app_engine, make_sessions
+
+    engine = make_app_engine(settings)
+    sessions = make_sessions(engine)
+    try:
+        owner = await service.find_user(sessions, DEMO_OWNER)
+        if owner is None:
+            owner = await service.create_user(sessions, DEMO_OWNER, "Demo Owner", password)
+        await service.add_member(sessions, uuid.UUID(tenant_id), owner.id, "owner")
+        if await service.find_user(sessions, DEMO_SUPPORT) is None:
+            await service.create_user(sessions, DEMO_SUPPORT, "Platform Support", password, is_support=True)
+    finally:
+        await engine.dispose()
+    return [("merchant owner", DEMO_OWNER), ("support engineer", DEMO_SUPPORT)]

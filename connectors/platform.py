@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from typing import Any
 
 from connectors import supervisor
+from connectors.demo import DEMO_OWNER, DEMO_SUPPORT
 from connectors.settings import Settings
 
 
@@ -37,6 +39,9 @@ def run(command: str, settings: Settings) -> int:
             print(f"missing: {problem}", file=sys.stderr)
         return 1
     migrate(settings)
+    password = os.environ.get("CONNECTORS_DEMO_PASSWORD", "")
+    print(f"Portal: http://{settings.portal_addr}  (sign in as {DEMO_OWNER}, password {password};")
+    print(f"        support staff: {DEMO_SUPPORT}, same password)\n")
     print(f"database   {settings.database_url.split('@')[-1]} migrated to head")
     print(f"redis      {settings.redis_url}")
     sandboxes: dict[str, Any] = {}
@@ -53,7 +58,7 @@ def run(command: str, settings: Settings) -> int:
             sandboxes = info
         if service.name == "core":
             print(f"{'':10} listening on {settings.core_addr}")
-            tenant_id, results = asyncio.run(_demo(settings, sandboxes))
+            tenant_id, results = asyncio.run(_demo(settings, sandboxes, password))
             print(f"\nDemo tenant {tenant_id} (demo-traders), connected to every sandbox:")
             for name, ok, error in results:
                 print(f"  {name:16} {'healthy' if ok else 'FAILING: ' + error}")
@@ -62,14 +67,18 @@ def run(command: str, settings: Settings) -> int:
             print(f"{'':10} {url}")
             for line in asyncio.run(_wire(settings, tenant_id, url, sandboxes)):
                 print(f"{'':10} webhook: {line}")
+    print(f"\nOpen http://{settings.portal_addr} and sign in as {DEMO_OWNER} with password {password}")
+    print(f"(support console: {DEMO_SUPPORT}, same password).")
     print("\nStop everything with 'make down'.")
     print("Every sandbox URL (all Zoho data centres) and credential: 'uv run connectors sandbox info --json'.")
     return 0
 
 
-async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
+async def _demo(
+    settings: Settings, sandboxes: dict[str, Any], password: str
+) -> tuple[str, list[tuple[str, bool, str]]]:
     from connectors.core_client import CoreClient
-    from connectors.demo import ensure_demo, ensure_demo_settings
+    from connectors.demo import ensure_demo, ensure_demo_people, ensure_demo_settings
 
     client = CoreClient(settings)
     try:
@@ -77,6 +86,8 @@ async def _demo(settings: Settings, sandboxes: dict[str, Any]) -> tuple[str, lis
     finally:
         await client.close()
     await ensure_demo_settings(settings, tenant_id)
+    if password:
+        await ensure_demo_people(settings, tenant_id, password)
     return tenant_id, tested
 
 

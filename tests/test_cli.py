@@ -71,6 +71,8 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
         "CONNECTORS_PORTAL_ADDR": f"127.0.0.1:{free_port()}",
         "CONNECTORS_MASTER_KEYS": "",
         "CONNECTORS_SERVICE_TOKENS": "",
+        "CONNECTORS_PORTAL_SECRET": "",
+        "CONNECTORS_DEMO_PASSWORD": "",
     }
     up = connectors("up", env=env)
     try:
@@ -88,6 +90,19 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
         listed = connectors("tenant", "list", env=env)
         assert listed.returncode == 0 and "demo-traders" in listed.stdout
         assert up.stdout.count("webhook:") == 3, up.stdout
+        # It opens with the portal's URL and a demo login that works.
+        first = up.stdout.splitlines()[0]
+        assert first.startswith(f"Portal: http://{env['CONNECTORS_PORTAL_ADDR']}"), first
+        password = first.split("password ")[1].rstrip(";")
+        portal = httpx.Client(base_url=f"http://{env['CONNECTORS_PORTAL_ADDR']}", timeout=10)
+        portal.get("/login")
+        login = portal.post(
+            "/api/v1/session",
+            json={"email": "owner@demo-traders.in", "password": password},
+            headers={"x-csrftoken": portal.cookies["csrftoken"]},
+        )
+        assert login.status_code == 200 and login.json()["tenants"][0]["name"] == "Demo Traders Pvt Ltd", login.text
+        portal.close()
         # The demo is wired: confirming an order in the Zoho sandbox gets it an AWB within seconds.
         assert _confirm_a_draft_and_wait_for_its_awb(state["zoho"]["demo"])
     finally:
