@@ -124,7 +124,9 @@ def on_grpc(request: Request[Any, Any, Any], exc: grpc.aio.AioRpcError) -> Respo
 def on_unauthenticated(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
     if _is_api(request):
         return answer(request, Problem(401, exc.detail or "sign in first"))
-    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    # The query too: a session that lapsed during Zoho's consent screen must not lose the code and state.
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
 def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

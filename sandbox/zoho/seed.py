@@ -24,6 +24,8 @@ DEMO_CLIENT_ID = "1000.DEMOTRADERS0SANDBOX0CLIENT0001"
 DEMO_CLIENT_SECRET = "7f3c9a1e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
 DEMO_REFRESH_TOKEN = "1000.0d3e7a1b5c9f2e4d6a8b0c1d3e5f7a9b.2c4e6a8b0d1f3a5c7e9b2d4f6a8c0e1b"
 DEMO_REDIRECT_URIS = [
+    "http://127.0.0.1:8000/connections/oauth/callback",  # the portal's callback (``make up``)
+    "http://localhost:8000/connections/oauth/callback",
     "http://127.0.0.1:8000/connections/zoho/callback",
     "http://localhost:8000/connections/zoho/callback",
 ]
