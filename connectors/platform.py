@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -56,6 +57,13 @@ def run(command: str, settings: Settings) -> int:
         if service.name == "sandbox":
             print(describe_sandboxes(info))
             sandboxes = info
+            # The core (started next, inheriting this environment) offers the sandbox's demo Zoho app as the
+            # platform's own, so a merchant connects Zoho in the portal without registering an app.
+            demo = info.get("zoho", {}).get("demo", {})
+            if not os.environ.get("CONNECTORS_OAUTH_CLIENTS") and demo.get("client_id"):
+                os.environ["CONNECTORS_OAUTH_CLIENTS"] = json.dumps(
+                    {"zoho:sandbox": {"client_id": demo["client_id"], "client_secret": demo["client_secret"]}}
+                )
         if service.name == "core":
             print(f"{'':10} listening on {settings.core_addr}")
             tenant_id, results = asyncio.run(_demo(settings, sandboxes, password))

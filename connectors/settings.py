@@ -29,6 +29,10 @@ class Settings:
     master_keys: str = ""
     """CONNECTORS_MASTER_KEYS: ``kid:base64key,...`` key-encryption keys; the first is active (core only)."""
 
+    oauth_clients: str = ""
+    """CONNECTORS_OAUTH_CLIENTS: JSON of the platform's own OAuth apps, by provider and environment, e.g.
+    ``{"zoho:production": {"client_id": "...", "client_secret": "..."}}``: a merchant connecting Zoho without an
+    app of their own authorises this one (core only)."""
     rate_limits: str = ""
     """CONNECTORS_RATE_LIMITS: JSON overriding catalogue limits, e.g. ``{"zoho": {"api": {"limit": 200}}}``."""
     budget_time_scale: float = 1.0
@@ -56,6 +60,17 @@ class Settings:
             raise ValueError(f"CONNECTORS_SERVICE_TOKENS has no 'name:token' entry: {name} cannot call the core")
         return next((token for entry_name, token in entries if entry_name == name), entries[0][1])
 
+    def oauth_client(self, provider: str, environment: str) -> dict[str, str] | None:
+        """The platform's own OAuth app for ``provider`` in ``environment`` ("production", "sandbox"), if any."""
+        if not self.oauth_clients:
+            return None
+        import json
+
+        entry = json.loads(self.oauth_clients).get(f"{provider}:{environment}")
+        if not isinstance(entry, dict) or not entry.get("client_id") or not entry.get("client_secret"):
+            return None
+        return {"client_id": str(entry["client_id"]), "client_secret": str(entry["client_secret"])}
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
@@ -68,6 +83,7 @@ class Settings:
             service_tokens=env.get("CONNECTORS_SERVICE_TOKENS", cls.service_tokens),
             master_keys=env.get("CONNECTORS_MASTER_KEYS", cls.master_keys),
             rate_limits=env.get("CONNECTORS_RATE_LIMITS", cls.rate_limits),
+            oauth_clients=env.get("CONNECTORS_OAUTH_CLIENTS", cls.oauth_clients),
             budget_time_scale=float(env.get("CONNECTORS_BUDGET_TIME_SCALE", str(cls.budget_time_scale))),
             sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
             sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),

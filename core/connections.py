@@ -119,6 +119,7 @@ class Connections:
             raise InvalidArgument.one(
                 "region", f"{provider.title} has no region {region!r}; use {', '.join(provider.regions)}"
             )
+        fields = self._with_platform_client(provider_name, environment.value, kind, fields)
         parsed = credentials.parse(provider_name, kind, fields, require_store_url=environment is Environment.PRODUCTION)
         hosts = providers.resolve(
             provider,
@@ -155,6 +156,16 @@ class Connections:
             await session.refresh(row)
             return _record(row, list(parsed.secrets))
 
+    def _with_platform_client(
+        self, provider: str, environment: str, kind: str | None, fields: dict[str, str]
+    ) -> dict[str, str]:
+        """OAuth credentials without a client of the merchant's own get the platform's app
+        (``CONNECTORS_OAUTH_CLIENTS``); without one either, the parse below names the missing fields."""
+        if kind != "oauth_client" or fields.get("client_id", "").strip() or fields.get("client_secret", "").strip():
+            return fields
+        platform = self.settings.oauth_client(provider, environment)
+        return {**fields, **platform} if platform else fields
+
     async def get(self, tenant_id: uuid.UUID, connection_id: uuid.UUID) -> ConnectionRecord:
         async with tenant_session(self.sessions, tenant_id) as session:
             return await self._get(session, connection_id)
@@ -189,6 +200,7 @@ class Connections:
     ) -> ConnectionRecord:
         async with tenant_session(self.sessions, tenant_id) as session:
             current = await self._get(session, connection_id)
+            fields = self._with_platform_client(current.provider, current.environment, kind, fields)
             parsed = credentials.parse(
                 current.provider,
                 kind,

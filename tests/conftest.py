@@ -151,6 +151,10 @@ class CoreHandle:
         return Authed(factory(self.channel), self.metadata)
 
 
+def _zoho_app(demo: dict[str, Any]) -> dict[str, str]:
+    return {"client_id": demo["client_id"], "client_secret": demo["client_secret"]}
+
+
 @pytest.fixture(scope="session")
 async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
     # A Redis database of the test session's own, so budgets and locks start empty (15, or
@@ -166,6 +170,8 @@ async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
         sandbox_port_offset=sandboxes.offset,
         service_tokens=TOKEN + ",portal:" + "p" * 32,
         master_keys=Keyring.generate_entry("k1"),
+        # The platform's own Zoho app in the sandbox environment, as `make up` offers it.
+        oauth_clients=json.dumps({"zoho:sandbox": _zoho_app(sandboxes.get("zoho")["demo"])}),
     )
     handle = await start(settings, "127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{handle.port}")

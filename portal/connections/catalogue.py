@@ -164,11 +164,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "zoho": (
         Field(
             "client_id",
-            "Client ID",
-            required=True,
-            hint="Of the Server-based Application you created in Zoho's API console.",
+            "Client ID (optional)",
+            hint="Leave both empty to authorise the platform's own Zoho app; or give the Server-based Application "
+            "you created in Zoho's API console.",
         ),
-        Field("client_secret", "Client secret", secret=True, required=True, kind="password"),
+        Field("client_secret", "Client secret (optional)", secret=True, kind="password"),
         Field(
             "organization_id",
             "Organisation ID (optional)",
@@ -231,11 +231,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 (Amazon's seller and marketplace: budgets are counted per seller)."""
 
 
+PLATFORM_APP_FIELDS = {("zoho", "client_id"), ("zoho", "client_secret")}
+"""Left empty, the core uses the platform's own OAuth app (``CONNECTORS_OAUTH_CLIENTS``), or says it has none."""
+
+
 def _offer(name: str) -> Offer:
     provider = providers.get(name)
     schema = SCHEMAS[name]
     fields = tuple(
-        f if f.required or f.name not in schema.required else dataclasses.replace(f, required=True)
+        f
+        if f.required or f.name not in schema.required or (name, f.name) in PLATFORM_APP_FIELDS
+        else dataclasses.replace(f, required=True)
         for f in FIELDS[name]
     )
     regions = zoho_regions() if name == "zoho" else tuple((r, region_label(name, r)) for r in provider.regions)

@@ -97,3 +97,39 @@ async def test_a_forged_accounts_server_or_state_is_refused(core: CoreHandle, sa
             )
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state" in (err.value.details() or "")
+
+
+async def test_a_merchant_without_a_zoho_app_of_their_own_authorises_the_platforms(
+    core: CoreHandle, sandboxes: Any
+) -> None:
+    demo = sandboxes.get("zoho")["demo"]
+    tenant = await new_tenant(core)
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    created = await stub.CreateConnection(
+        connection_pb2.CreateConnectionRequest(
+            tenant_id=tenant,
+            provider=common_pb2.PROVIDER_ZOHO,
+            region="in",
+            environment=common_pb2.ENVIRONMENT_SANDBOX,
+            credentials=connection_pb2.Credentials(oauth_client=connection_pb2.OAuthClientCredentials()),
+        )
+    )
+    assert "client_secret" in created.connection.credential_fields
+    started = await stub.StartAuthorization(
+        connection_pb2.StartAuthorizationRequest(
+            tenant_id=tenant, connection_id=created.connection.connection_id, redirect_uri=demo["redirect_uri"]
+        )
+    )
+    assert parse_qs(urlsplit(started.authorize_url).query)["client_id"] == [demo["client_id"]]
+    # Production has no platform app configured here: the merchant must bring one, and is told which fields.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.CreateConnection(
+            connection_pb2.CreateConnectionRequest(
+                tenant_id=tenant,
+                provider=common_pb2.PROVIDER_ZOHO,
+                region="in",
+                environment=common_pb2.ENVIRONMENT_PRODUCTION,
+                credentials=connection_pb2.Credentials(oauth_client=connection_pb2.OAuthClientCredentials()),
+            )
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
