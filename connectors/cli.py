@@ -7,6 +7,7 @@ connectors doctor                                                            che
 connectors up | down | status                                                the platform, detached
 connectors replay --tenant T [--flow F] [--since WHEN] [--reason R] [--dry-run]  replay dead-lettered records
 connectors sync --tenant T --flow F --from D [--to D] [--estimate-only]  backfill a window: estimate, then run
+connectors support-user create EMAIL --name NAME [--password-stdin]   a support staff account for the portal
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--to", dest="end", help="ISO date (to its end) or date-time; now if left out")
     sync.add_argument("--estimate-only", action="store_true", help="print the estimate; start nothing")
 
+    from connectors import support_users
+
+    support_users.add_parser(sub)
+
     sub.add_parser("up", help="migrate and start the platform in the background; print what runs where")
     sub.add_parser("down", help="stop what 'up' started")
     sub.add_parser("status", help="what runs where")
@@ -130,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         from connectors.sync import sync_command
 
         return sync_command(settings, args)
+    if args.command == "support-user":
+        return support_users.support_user_command(settings, args)
     if args.command in ("up", "down", "status"):
         from connectors import platform
 
