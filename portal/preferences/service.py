@@ -14,9 +14,9 @@ from typing import Any
 
 from litestar import Request
 
-from connector.v1 import record_pb2, settings_pb2, settings_pb2_grpc
+from connector.v1 import settings_pb2, settings_pb2_grpc
 from portal.preferences import forms
-from portal.web.context import resources_of, session_of, tenant_of
+from portal.web.context import actor_of, resources_of, tenant_of
 from portal.web.errors import Problem
 
 
@@ -83,11 +83,6 @@ def _check(value: Any) -> None:
         raise Problem.invalid("value", "is nested too deeply") from None
 
 
-def _actor(request: Request[Any, Any, Any]) -> record_pb2.Actor:
-    """The member acting for their tenant (a support person who is also a member acts as one here)."""
-    return record_pb2.Actor(id=session_of(request).email, role=record_pb2.ACTOR_ROLE_MERCHANT)
-
-
 def _stub(request: Request[Any, Any, Any]) -> Any:
     return resources_of(request).stub(settings_pb2_grpc.SettingsServiceStub)
 
@@ -95,7 +90,7 @@ def _stub(request: Request[Any, Any, Any]) -> Any:
 async def settings(request: Request[Any, Any, Any]) -> list[Setting]:
     """Every key of the catalogue, in its order, set or not."""
     reply = await _stub(request).GetSettings(
-        settings_pb2.GetSettingsRequest(tenant_id=str(tenant_of(request)), actor=_actor(request))
+        settings_pb2.GetSettingsRequest(tenant_id=str(tenant_of(request)), actor=actor_of(request))
     )
     return [setting_of(s) for s in reply.settings]
 
@@ -115,7 +110,9 @@ async def update(request: Request[Any, Any, Any], key: str, value: Any) -> Setti
     _storable(key, "key")
     text = "" if value is None else json.dumps(value, ensure_ascii=False)
     reply = await _stub(request).UpdateSetting(
-        settings_pb2.UpdateSettingRequest(tenant_id=str(tenant_of(request)), key=key, value=text, actor=_actor(request))
+        settings_pb2.UpdateSettingRequest(
+            tenant_id=str(tenant_of(request)), key=key, value=text, actor=actor_of(request)
+        )
     )
     return setting_of(reply.setting)
 
@@ -131,7 +128,7 @@ async def update_text(request: Request[Any, Any, Any], key: str, text: str) -> S
         _check(parsed)  # escapes such as \\u0000 too
     reply = await _stub(request).UpdateSetting(
         settings_pb2.UpdateSettingRequest(
-            tenant_id=str(tenant_of(request)), key=key, value=text.strip(), actor=_actor(request)
+            tenant_id=str(tenant_of(request)), key=key, value=text.strip(), actor=actor_of(request)
         )
     )
     return setting_of(reply.setting)

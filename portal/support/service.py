@@ -42,7 +42,7 @@ from connector.v1 import (
     tenant_pb2_grpc,
 )
 from portal.support import masking
-from portal.web.context import actor_of, resources_of, tenant_of
+from portal.web.context import resources_of, support_actor_of, tenant_of
 from portal.web.errors import Problem
 
 T = TypeVar("T")
@@ -535,7 +535,7 @@ async def overview(request: Request[Any, Any, Any], tenant_id: str, reason: str)
     """The tenant's connections with their health and its newest dead records; the look is audited first
     (tenant.view, here; record.list, by the core), so nothing is shown that the log does not hold."""
     reason = check_reason(reason)
-    actor = actor_of(request)
+    actor = support_actor_of(request)
     tenant = await get_tenant(request, tenant_id)
     await _stub(request, audit_pb2_grpc.AuditServiceStub).RecordAccess(
         audit_pb2.RecordAccessRequest(
@@ -575,7 +575,7 @@ async def find_records(request: Request[Any, Any, Any], reference: str, reason: 
     reference = storable(reference, "reference").strip()
     if not reference:
         raise Problem.invalid("reference", "give an order number, AWB, invoice number or any other reference")
-    actor = actor_of(request)
+    actor = support_actor_of(request)
     records = _stub(request, record_pb2_grpc.RecordServiceStub)
 
     async def search(tenant: Tenant) -> list[Found]:
@@ -605,7 +605,7 @@ async def record(
         record_pb2.GetRecordRequest(
             tenant_id=tenant_id,
             record_id=record_id,
-            actor=actor_of(request),
+            actor=support_actor_of(request),
             reason=f"{UNMASK_PREFIX}{reason}" if unmask else reason,
         )
     )
@@ -623,7 +623,7 @@ async def replay(
         raise Problem.invalid("record_ids", "choose at least one record to replay")
     reply = await _stub(request, record_pb2_grpc.RecordServiceStub).ReplayRecords(
         record_pb2.ReplayRecordsRequest(
-            tenant_id=tenant_id, record_ids=ids, dry_run=dry_run, actor=actor_of(request), reason=reason
+            tenant_id=tenant_id, record_ids=ids, dry_run=dry_run, actor=support_actor_of(request), reason=reason
         )
     )
     return [replayed_of(r, dry_run) for r in reply.results]

@@ -35,8 +35,11 @@ def tenant_of(request: Request[Any, Any, Any]) -> uuid.UUID:
 
 
 def actor_of(request: Request[Any, Any, Any]) -> record_pb2.Actor:
-    """Who the core's audit log and a record's journal name for this request: the person's email, as
-    support staff when they are, else as the merchant's staff."""
-    session = session_of(request)
-    role = record_pb2.ACTOR_ROLE_SUPPORT if session.is_support else record_pb2.ACTOR_ROLE_MERCHANT
-    return record_pb2.Actor(id=session.email, role=role)
+    """Who the core's audit log and a record's journal name for a member's request (the merchant's pages): the
+    person's email, as the merchant's staff — even a support engineer who is also a member acts as one there."""
+    return record_pb2.Actor(id=session_of(request).email, role=record_pb2.ACTOR_ROLE_MERCHANT)
+
+
+def support_actor_of(request: Request[Any, Any, Any]) -> record_pb2.Actor:
+    """The actor of a support-console request: support staff, so the core demands and audits a reason."""
+    return record_pb2.Actor(id=session_of(request).email, role=record_pb2.ACTOR_ROLE_SUPPORT)
