@@ -163,3 +163,6 @@ class Visitor:
 
 
 PASSWORD = "correct horse battery"
+
+
+from tests.portal.browser import browser, shots  # noqa: E402, F401 - the browser fixtures, for every portal test

@@ -23,7 +23,7 @@ from tenants.db import tenant_session
 from tenants.models import TenantSetting
 from tests.core.test_connections import connect
 from tests.core.test_record_service import make_record
-from tests.portal.browser import Shots, browser, shots  # noqa: F401  (fixtures)
+from tests.portal.browser import Shots
 from tests.portal.conftest import PASSWORD, Portal, Visitor
 from tests.workers.conftest import Loop, in_process_worker, store_event, wait_for_record
 from workers.engine import links
@@ -319,8 +319,8 @@ async def test_a_whole_group_is_replayed_and_the_list_shows_what_went_and_their_
 async def test_a_dead_order_is_dry_run_from_the_page_then_replayed_and_ships(
     portal: Portal,
     sandboxes: Any,
-    browser: Browser,  # noqa: F811 (the fixture imported above)
-    shots: Shots,  # noqa: F811
+    browser: Browser,
+    shots: Shots,
 ) -> None:
     """The whole story, in a browser where a person would click: an order dies at Shiprocket (its pickup location
     is unknown there), the merchant sees it under its reason, dry-runs it (the exact order it would send; nothing

@@ -17,7 +17,7 @@ from portal.preferences import forms
 from portal.web.errors import Problem
 from tenants.db import tenant_session
 from tenants.models import TenantSetting
-from tests.portal.browser import Shots, browser, shots  # noqa: F401  (fixtures)
+from tests.portal.browser import Shots
 from tests.portal.conftest import PASSWORD, Portal, Visitor
 
 WEBHOOK_SECRET = "whsec-" + "k" * 24
@@ -270,8 +270,8 @@ def test_the_alert_form_keeps_a_stored_secret_and_never_fills_one_in() -> None:
 
 async def test_in_a_browser_an_admin_fixes_a_refused_warehouse_row_and_saves_courier_priority(
     portal: Portal,
-    browser: Browser,  # noqa: F811 (the fixture imported above)
-    shots: Shots,  # noqa: F811
+    browser: Browser,
+    shots: Shots,
 ) -> None:
     async with Visitor(portal.url) as owner:
         me = await owner.signup("Browser Handlooms")

@@ -23,7 +23,7 @@ from portal.support import masking, service
 from tenants.db import tenant_session
 from tests.core.test_connections import connect
 from tests.core.test_record_service import make_record
-from tests.portal.browser import Shots, browser, shots  # noqa: F401  (fixtures)
+from tests.portal.browser import Shots
 from tests.portal.conftest import PASSWORD, Portal, Visitor
 from workers.engine import links
 from workers.engine.outcomes import Reason
@@ -371,8 +371,8 @@ def test_json_inside_a_string_links_and_error_text_are_masked_too() -> None:
 async def test_in_a_browser_support_finds_a_record_sees_it_masked_and_unmasks_it_with_a_reason(
     portal: Portal,
     shops: dict[str, Any],
-    browser: Browser,  # noqa: F811 (the fixture imported above)
-    shots: Shots,  # noqa: F811
+    browser: Browser,
+    shots: Shots,
 ) -> None:
     email = f"agent-{uuid.uuid4().hex[:8]}@platform.test"
     await create_user(portal.db.sessions, email, "Kiran Support", PASSWORD, is_support=True)

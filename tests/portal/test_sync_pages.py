@@ -21,7 +21,7 @@ from tenants.db import tenant_session
 from tenants.models import TenantSetting
 from tests.core.test_connections import connect
 from tests.core.test_record_service import make_record
-from tests.portal.browser import Shots, browser, shots  # noqa: F401  (fixtures)
+from tests.portal.browser import Shots
 from tests.portal.conftest import PASSWORD, Portal, Visitor
 from tests.portal.test_records_pages import member, merchant, post_form, text_of, wait_until
 from tests.workers.conftest import in_process_worker
@@ -157,8 +157,8 @@ async def test_the_dashboard_shows_health_failures_by_reason_and_the_days(portal
 
 async def test_support_staff_acting_for_no_tenant_are_sent_on_to_the_support_console(
     portal: Portal,
-    browser: Browser,  # noqa: F811 (the fixture imported above)
-    shots: Shots,  # noqa: F811
+    browser: Browser,
+    shots: Shots,
 ) -> None:
     email = f"agent-{uuid.uuid4().hex[:8]}@platform.test"
     await accounts.create_user(portal.db.sessions, email, "Agent", PASSWORD, is_support=True)
@@ -191,8 +191,8 @@ async def test_support_staff_acting_for_no_tenant_are_sent_on_to_the_support_con
 async def test_a_resync_is_estimated_started_followed_live_and_listed(
     portal: Portal,
     sandboxes: Any,
-    browser: Browser,  # noqa: F811 (the fixture imported above)
-    shots: Shots,  # noqa: F811
+    browser: Browser,
+    shots: Shots,
 ) -> None:
     async with merchant(portal) as m, merchant(portal, "Other Traders") as other:
         zoho_info, shiprocket_info = sandboxes.fresh("zoho"), sandboxes.fresh("shiprocket")
