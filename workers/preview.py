@@ -81,7 +81,13 @@ async def preview_record(ctx: dict[str, Any], tenant_id: str, record_id: str) ->
     try:
         await spec.run(context)
     except WouldSend as stop:
-        return answer(record_id, flow, step, dry, "would_send", sending(context, f"it needs the answer to {stop}"))
+        first = dry.writes[0] if dry.writes else None
+        ending = (
+            "the rest of the attempt waits for its answer"
+            if first is not None and (first.method, first.path) == (stop.call.method, stop.call.path)
+            else f"it needs the answer to {stop}"
+        )
+        return answer(record_id, flow, step, dry, "would_send", sending(context, ending))
     except Skipped as skipped:
         ending = f"the record would be skipped: {skipped}"
         if dry.writes:
