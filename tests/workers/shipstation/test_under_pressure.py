@@ -122,7 +122,8 @@ async def test_a_worker_killed_mid_backfill_resumes_from_the_cursor_without_a_se
 ) -> None:
     await m.setting("shipstation_books", {"poll_seconds": 0})
     now = datetime.now(UTC)
-    m.seed(700, now - timedelta(days=20), now - timedelta(minutes=1), edits=0.1, shipped=0.2, seed=11)
+    # Two pages of orders (500 a page), so the kill can fall between them; few edits and labels to keep it short.
+    m.seed(540, now - timedelta(days=20), now - timedelta(minutes=1), edits=0.05, shipped=0.1, seed=11)
     since = max([0, *[r["id"] for r in httpx.get(f"{m.ss_admin}/requests").json()["requests"]]])
     first = start_worker("first")
     stub = m.stub(sync_pb2_grpc.SyncServiceStub)
