@@ -241,6 +241,7 @@ async def member_form(request: Request[Any, Any, Any], user_id: FromPath[uuid.UU
     form = await form_of(request)
     role = None if form.get("action") == "remove" else form.get("role", "")
     await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, role)
+    await resources_of(request).sessions_store.end_all(str(user_id))
     return await done(request, "/team", "Removed." if role is None else f"Role changed to {role}.")
 
 
@@ -394,12 +395,14 @@ async def api_member_role(
     request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], data: JSONBody[RoleBody]
 ) -> dict[str, str]:
     await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, data.role)
+    await resources_of(request).sessions_store.end_all(str(user_id))
     return {"user_id": str(user_id), "role": data.role}
 
 
 @delete("/team/members/{user_id:uuid}", opt=at(Access.OWNER), status_code=204)
 async def api_member_remove(request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID]) -> None:
     await service.change_role(resources_of(request).sessions, tenant_of(request), user_id, None)
+    await resources_of(request).sessions_store.end_all(str(user_id))
 
 
 @post("/invitations/{tenant_id:uuid}/{token:str}", opt=at(Access.PUBLIC), status_code=200)

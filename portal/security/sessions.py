@@ -70,6 +70,10 @@ def _key(token: str) -> str:
     return f"{PREFIX}:{hashlib.sha256(token.encode()).hexdigest()}"
 
 
+def _user_key(user_id: str) -> str:
+    return f"portal:user-sessions:{user_id}"
+
+
 class SessionStore:
     def __init__(self, redis: Redis, *, idle_seconds: float, absolute_seconds: float) -> None:
         self.redis = redis
@@ -88,6 +92,8 @@ class SessionStore:
             if replacing:
                 pipe.delete(_key(replacing))
             pipe.set(_key(token), session.to_json(), px=self._ttl_ms(session, now))
+            pipe.sadd(_user_key(session.user_id), _key(token))
+            pipe.expire(_user_key(session.user_id), int(self.absolute) + 60)
             await pipe.execute()
         return token
 
@@ -116,6 +122,13 @@ class SessionStore:
     async def end(self, token: str | None) -> None:
         if token:
             await self.redis.delete(_key(token))
+
+    async def end_all(self, user_id: str) -> None:
+        """End every session of one person (their role changed, or they left the tenant)."""
+        keys: set[bytes] = await self.redis.smembers(_user_key(user_id))  # type: ignore[misc]
+        if keys:
+            await self.redis.delete(*keys)
+        await self.redis.delete(_user_key(user_id))
 
 
 FLASH_SECONDS = 300

@@ -81,8 +81,12 @@ async def test_an_invited_viewer_joins_and_cannot_manage_the_team(portal: Portal
                     "POST", f"/api/v1/invitations/{tenant}/{token}", json={"name": "X", "password": PASSWORD}
                 )
                 assert r.status_code == 404
-        team = (await owner.call("GET", "/api/v1/team")).json()
-        assert {m["role"] for m in team["members"]} == {"owner", "viewer"}
+            team = (await owner.call("GET", "/api/v1/team")).json()
+            assert {m["role"] for m in team["members"]} == {"owner", "viewer"}
+            # Removed from the tenant, the viewer's session ends at once (not at its timeout).
+            ravi_id = next(m["user_id"] for m in team["members"] if m["role"] == "viewer")
+            assert (await owner.call("DELETE", f"/api/v1/team/members/{ravi_id}")).status_code == 204
+            assert (await ravi.call("GET", "/api/v1/me")).status_code == 401
         owner_id = next(m["user_id"] for m in team["members"] if m["role"] == "owner")
         r = await owner.call("PATCH", f"/api/v1/team/members/{owner_id}", json={"role": "admin"})
         assert r.status_code == 409 and "at least one owner" in r.json()["message"]
