@@ -45,7 +45,8 @@ async def serving(settings: Settings, **config: Any) -> AsyncIterator[str]:
     """The portal app under uvicorn on a free port until the block ends; yields its base URL. ``config``
     overrides ``PortalConfig`` fields (timeouts, throttling)."""
     port = free_port()
-    portal_config = PortalConfig(public_url=f"http://127.0.0.1:{port}", **config)
+    config.setdefault("public_url", f"http://127.0.0.1:{port}")
+    portal_config = PortalConfig(**config)
     app = create_app(settings, core_token=core_token(settings), config=portal_config)
     server = QuietServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="on")
