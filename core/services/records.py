@@ -308,7 +308,9 @@ class RecordService(record_pb2_grpc.RecordServiceServicer):
             if reference:
                 stmt = stmt.where(await _reference(session, reference))
             rows = list((await session.execute(stmt)).scalars())
-            if who.role is Role.SUPPORT:
+            # A support search by reference that finds nothing read nothing of this tenant's, and its log must
+            # not carry another merchant's AWB: only a search that found records is audited.
+            if who.role is Role.SUPPORT and (rows or not reference):
                 details = {"reference": reference, "flow": request.filter.flow, "state": request.filter.state}
                 await audit.write(session, tenant_id, who, Action.RECORD_LIST, reference or "records", reason, details)
         token = ""

@@ -220,7 +220,7 @@ async def api_find_records(
 ) -> dict[str, Any]:
     """Records in every tenant (or those whose name or slug matches ``tenants``) that any identity called
     ``reference`` names: an order number, AWB, invoice number, provider id. ``reason`` is required and written
-    to the audit log of every tenant searched (record.list)."""
+    to the audit log of every tenant where records were found (record.list)."""
     found = await service.find_records(request, reference, reason, tenants)
     return {"items": [service.found_json(f) for f in found], "next_page_token": ""}
 

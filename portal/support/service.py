@@ -570,7 +570,7 @@ async def overview(request: Request[Any, Any, Any], tenant_id: str, reason: str)
 async def find_records(request: Request[Any, Any, Any], reference: str, reason: str, tenants: str = "") -> list[Found]:
     """Every tenant's records that any identity ``reference`` names (newest first within a tenant), searching
     ``SEARCH_CONCURRENCY`` tenants at a time; ``tenants`` narrows the search to tenants whose name or slug
-    matches. The core writes record.list, with the reason, to the log of every tenant searched."""
+    matches. The core writes record.list, with the reason, to the log of every tenant where records were found."""
     reason = check_reason(reason)
     reference = storable(reference, "reference").strip()
     if not reference:

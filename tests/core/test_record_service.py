@@ -288,6 +288,12 @@ async def test_support_gives_a_reason_for_every_look_and_it_is_audited(core: Cor
     )
     assert [r.record_id for r in found.records] == [str(rid)]
     await stub(core).ListRecords(pb.ListRecordsRequest(tenant_id=str(tenant), actor=SUPPORT))  # browsing: no reason
+    nothing = await stub(core).ListRecords(  # another merchant's AWB: nothing read, nothing logged here
+        pb.ListRecordsRequest(
+            tenant_id=str(tenant), actor=SUPPORT, reason=why, filter=pb.RecordFilter(reference="SF0099999999")
+        )
+    )
+    assert not nothing.records
     rows = await audit_rows(db, tenant)
     assert [(r.actor_id, r.actor_role, r.action, r.target, r.reason) for r in rows] == [
         (SUPPORT.id, "support", "record.view", str(rid), why),

@@ -265,7 +265,9 @@ class ListRecordsRequest(_message.Message):
     """Newest first; at most 200 a page (50 by default)."""
     page_token: _builtins.str
     reason: _builtins.str
-    """Required of support staff when the filter names a reference."""
+    """Required of support staff when the filter names a reference. Such a search is audited in the tenant's log
+    only when it found records (one that found nothing read nothing of the tenant's).
+    """
     @_builtins.property
     def filter(self) -> Global___RecordFilter: ...
     @_builtins.property
