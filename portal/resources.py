@@ -15,7 +15,7 @@ The portal never decrypts credentials and holds no secret but its own service to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,3 +131,11 @@ class Slice:
     name: str
     router: Router
     bind: Callable[[Resources], Mapping[str, object]]
+
+    @classmethod
+    def of_pages_and_api(cls, name: str, pages: Sequence[Any], api: Mapping[str, Sequence[Any]]) -> Slice:
+        """A slice of server-rendered pages (kept out of the OpenAPI schema) and, under ``/api/v1``, its JSON
+        routes by OpenAPI tag; nothing of its own on ``app.state``."""
+        routers = [Router("/", route_handlers=list(pages), include_in_schema=False)]
+        routers += [Router("/api/v1", route_handlers=list(handlers), tags=[tag]) for tag, handlers in api.items()]
+        return cls(name, Router("/", route_handlers=routers), lambda resources: {})

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, Router, delete, get, patch, post, put
+from litestar import Request, Response, delete, get, patch, post, put
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -423,14 +423,4 @@ API = [
     api_accept,
 ]  # fmt: skip
 
-SLICE = Slice(
-    "accounts",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=PAGES, include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["accounts"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("accounts", PAGES, {"accounts": API})

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import grpc
-from litestar import Request, Response, Router, delete, get, post, put
+from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -463,14 +463,4 @@ PAGES = [
 ]  # fmt: skip
 API = [api_providers, api_list, api_connect, api_oauth, api_get, api_test, api_credentials, api_delete]
 
-SLICE = Slice(
-    "connections",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=PAGES, include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["connections"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("connections", PAGES, {"connections": API})

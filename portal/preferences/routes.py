@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from litestar import Request, Response, Router, get, post, put
+from litestar import Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
@@ -129,14 +129,4 @@ async def api_setting_update(
 PAGES = [settings_page, setting_form]
 API = [api_settings, api_setting_update]
 
-SLICE = Slice(
-    "preferences",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=PAGES, include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["settings"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("preferences", PAGES, {"settings": API})

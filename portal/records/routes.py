@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import grpc
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -279,14 +279,4 @@ async def api_replay(request: Request[Any, Any, Any], data: JSONBody[ReplayBody]
 PAGES = [records_page, replay_form, record_page, record_replay_form]
 API = [api_records, api_groups, api_record, api_replay]
 
-SLICE = Slice(
-    "records",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=PAGES, include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["records"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("records", PAGES, {"records": API})

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Template
 
@@ -268,15 +268,4 @@ async def api_audit(
 PAGES = [home_page, records_page, tenant_page, record_page, replay_form]
 API = [api_tenants, api_tenant, api_find_records, api_record, api_replay]
 
-SLICE = Slice(
-    "support",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=[*PAGES, audit_page], include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["support"]),
-            Router("/api/v1", route_handlers=[api_audit], tags=["audit"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("support", PAGES, {"support": API, "audit": [api_audit]})

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import grpc
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Template
@@ -302,14 +302,4 @@ async def api_dashboard(request: Request[Any, Any, Any], tz: FromQuery[str | Non
 PAGES = [dashboard_page, sync_page, resync_form, run_page]
 API = [api_runs, api_run, api_trigger, api_estimate, api_summary, api_dashboard]
 
-SLICE = Slice(
-    "sync",
-    Router(
-        "/",
-        route_handlers=[
-            Router("/", route_handlers=PAGES, include_in_schema=False),
-            Router("/api/v1", route_handlers=API, tags=["sync"]),
-        ],
-    ),
-    lambda resources: {},
-)
+SLICE = Slice.of_pages_and_api("sync", PAGES, {"sync": API})
