@@ -268,4 +268,4 @@ async def api_audit(
 PAGES = [home_page, records_page, tenant_page, record_page, replay_form]
 API = [api_tenants, api_tenant, api_find_records, api_record, api_replay]
 
-SLICE = Slice.of_pages_and_api("support", PAGES, {"support": API, "audit": [api_audit]})
+SLICE = Slice.of_pages_and_api("support", [*PAGES, audit_page], {"support": API, "audit": [api_audit]})

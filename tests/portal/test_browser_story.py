@@ -305,6 +305,11 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
     await expect(body).to_contain_text("Ticket 7731: Zoho was down, retrying the update")
     await expect(body).to_contain_text("record.replay")
     await shots.take(page, "owner-audit")
+    # And the dashboard at a glance: both connections, today's orders in the chart.
+    await page.goto(f"{portal}/")
+    await expect(page.locator("article.card.connection")).to_have_count(2)
+    await expect(page.locator("svg.chart")).to_be_visible()
+    await shots.take(page, "dashboard")
     await support.close()
     await merchant.close()
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 from arq.worker import Worker
 from sqlalchemy import text
 
 from tenants.db import make_app_engine, make_sessions, tenant_session
+from tests.conftest import CoreHandle
+from tests.core.test_connections import connect, new_tenant
 from tests.workers.conftest import Loop, store_event, wait_for_record
+from tests.workers.test_remittance_flow import services_of
 from workers.engine import links
+from workers.flows.context import open_api
+from workers.flows.settings import FlowSettings
 
 
 async def test_a_confirmed_order_gets_a_courier_and_an_awb_written_back(loop: Loop, worker: Worker) -> None:
@@ -77,3 +83,16 @@ async def test_an_unserviceable_pin_code_is_marked_on_the_order_alerted_and_dead
         ).scalars()
         assert "serviceability_failed" in set(kinds)
     await engine.dispose()
+
+
+async def test_a_connection_made_after_the_worker_listed_the_tenants_is_used_at_once(
+    loop: Loop, worker: Worker, core: CoreHandle, sandboxes: Any
+) -> None:
+    """A merchant who connects a provider and confirms an order the next second: the worker's kept list of the
+    tenant's connections (younger than its 10 s) predates the connection, and is asked again, not trusted."""
+    services = await services_of(worker)
+    tenant = await new_tenant(core)
+    assert await services.connections_of(uuid.UUID(tenant)) == []  # listed (and kept) before any connection
+    await connect(core, tenant, "shiprocket", sandboxes.get("shiprocket"))
+    api = await open_api(services, uuid.UUID(tenant), FlowSettings(), "shiprocket")
+    assert api.provider == "shiprocket"

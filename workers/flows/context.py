@@ -52,10 +52,11 @@ class Services:
     def ledger(self) -> Ledger:
         return Ledger(self.sessions)
 
-    async def connections_of(self, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
+    async def connections_of(self, tenant_id: uuid.UUID, *, fresh: bool = False) -> list[tuple[str, str]]:
+        """The tenant's connections as (provider, id); ``fresh`` asks the core even when a kept list is young."""
         now = time.monotonic()
         kept = self.listed.get(tenant_id)
-        if kept is None or kept[0] < now:
+        if fresh or kept is None or kept[0] < now:
             answer = await self.connections.ListConnections(
                 connection_pb2.ListConnectionsRequest(tenant_id=str(tenant_id))
             )
@@ -297,8 +298,10 @@ async def open_api(
         connection = uuid.UUID(str(configured))
     else:
         found = [cid for name, cid in await services.connections_of(tenant_id) if name == provider]
+        if not found:  # the kept list may predate a connection made a moment ago: ask again before refusing
+            found = [cid for name, cid in await services.connections_of(tenant_id, fresh=True) if name == provider]
         if not found:
-            raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection")
+            raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection: connect one, then replay")
         connection = preferred if preferred and str(preferred) in found else uuid.UUID(found[0])
     return Api(services.core, services.http, tenant_id, connection, provider, priority=priority, dry_run=dry_run)
 
