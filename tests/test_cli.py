@@ -7,7 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -113,29 +114,53 @@ def test_up_migrates_starts_everything_connects_the_demo_tenant_and_down_stops_i
 
 
 def _confirm_a_draft_and_wait_for_its_awb(demo: dict[str, str], seconds: float = 30) -> str:
-    with httpx.Client(timeout=10) as http:
-        token = http.post(
-            f"{demo['accounts_url']}/oauth/v2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": demo["refresh_token"],
-                "client_id": demo["client_id"],
-                "client_secret": demo["client_secret"],
-            },
-        ).json()["access_token"]
-        api, auth = f"{demo['api_domain']}/inventory/v1", {"Authorization": f"Zoho-oauthtoken {token}"}
-        org = {"organization_id": demo["organization_id"]}
-        drafts = http.get(f"{api}/salesorders", params={**org, "filter_by": "Status.Draft"}, headers=auth).json()
-        order = drafts["salesorders"][0]["salesorder_id"]
-        http.post(f"{api}/salesorders/{order}/status/confirmed", params=org, headers=auth).raise_for_status()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            found = http.get(f"{api}/salesorders/{order}", params=org, headers=auth).json()["salesorder"]
-            fields = {cf["api_name"]: cf.get("value") for cf in found.get("custom_fields") or []}
+    """Confirm a draft in the Zoho sandbox and wait for Zoho's own "sales order updated" webhook that carries the
+    AWB the platform wrote back (to a receiver of the test's own: no polling)."""
+    awbs: dict[str, str] = {}
+    arrived = threading.Condition()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            order = json.loads(self.rfile.read(int(self.headers["content-length"]))).get("salesorder") or {}
+            fields = {cf.get("api_name"): cf.get("value") for cf in order.get("custom_fields") or []}
             if fields.get("cf_awb_number"):
-                return str(fields["cf_awb_number"])
-            time.sleep(0.2)
-    raise AssertionError(f"sales order {order} got no AWB within {seconds:.0f} s")
+                with arrived:
+                    awbs[str(order.get("salesorder_id"))] = str(fields["cf_awb_number"])
+                    arrived.notify_all()
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        with httpx.Client(timeout=10) as http:
+            token = http.post(
+                f"{demo['accounts_url']}/oauth/v2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": demo["refresh_token"],
+                    "client_id": demo["client_id"],
+                    "client_secret": demo["client_secret"],
+                },
+            ).json()["access_token"]
+            api, auth = f"{demo['api_domain']}/inventory/v1", {"Authorization": f"Zoho-oauthtoken {token}"}
+            org = {"organization_id": demo["organization_id"]}
+            hook = {"url": f"http://127.0.0.1:{receiver.server_port}/", "entity": "salesorder", "events": ["updated"]}
+            http.post(f"{api}/settings/webhooks", params=org, headers=auth, json=hook).raise_for_status()
+            drafts = http.get(f"{api}/salesorders", params={**org, "filter_by": "Status.Draft"}, headers=auth).json()
+            order = drafts["salesorders"][0]["salesorder_id"]
+            http.post(f"{api}/salesorders/{order}/status/confirmed", params=org, headers=auth).raise_for_status()
+            with arrived:
+                arrived.wait_for(lambda: order in awbs, timeout=seconds)
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    if order not in awbs:
+        raise AssertionError(f"sales order {order} got no AWB within {seconds:.0f} s")
+    return awbs[order]
 
 
 def test_a_busy_port_is_reported_not_crashed_on() -> None:
