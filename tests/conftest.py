@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import httpx
@@ -178,3 +179,26 @@ async def core(database_url: str, sandboxes: Any) -> AsyncIterator[CoreHandle]:
     yield CoreHandle(handle, channel, settings)
     await channel.close()
     await handle.stop(0)
+
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    what: str,
+    seconds: float = 60.0,
+    explain: Callable[[], Awaitable[str]] | None = None,
+) -> T:
+    """``check()`` until it gives something, or fail saying what never happened (and ``explain()``'s account of
+    why): for end-to-end waits on things no event announces."""
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                found = await check()
+                if found:
+                    return found
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        account = await explain() if explain else ""
+        raise AssertionError(f"{what} did not happen in {seconds:.0f} s\n{account}") from None

@@ -18,12 +18,12 @@ Screenshots of every step are kept under ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -35,34 +35,15 @@ from connectors.demo import wire_webhooks
 from connectors.settings import Settings
 from portal.accounts import service
 from sandbox.zoho.seed import DEMO_REDIRECT_URIS
-from tests.conftest import CoreHandle, Database
+from tests.conftest import CoreHandle, Database, eventually
 from tests.portal.browser import Shots
 from tests.portal.conftest import PASSWORD, portal_settings, serving
 from tests.workers.conftest import in_process_worker
 
-T = TypeVar("T")
 STORY_SECONDS = 120.0
 """Generous: the worker shares the test session's queue and the Zoho organisation's 100 calls a minute with
 every earlier test."""
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T | None]],
-    what: str,
-    seconds: float = STORY_SECONDS,
-    explain: Callable[[], Awaitable[str]] | None = None,
-) -> T:
-    """``check()`` until it gives something, or fail saying what never happened (and ``explain()``'s account)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while True:
-                found = await check()
-                if found:
-                    return found
-                await asyncio.sleep(0.25)
-    except TimeoutError:
-        account = await explain() if explain else ""
-        raise AssertionError(f"{what} did not happen in {seconds:.0f} s\n{account}") from None
+within = functools.partial(eventually, seconds=STORY_SECONDS)
 
 
 @dataclass
@@ -225,10 +206,10 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
     # 2. An order confirmed in Zoho gets its AWB, seen in the sync history.
     first = await zoho.confirm_a_draft()
     number = first["salesorder_number"]
-    awb = await eventually(
+    awb = await within(
         lambda: _awb(zoho, first["salesorder_id"]), "the first order's AWB", explain=lambda: _records(page, portal)
     )
-    assert await eventually(lambda: record_row(page, portal, number, awb), "the AWB in the sync history")
+    assert await within(lambda: record_row(page, portal, number, awb), "the AWB in the sync history")
     await shots.take(page, "awb-arrived")
 
     # 3. A broken courier mapping fails the next order; fixed, dry-run and replayed from the page.
@@ -238,7 +219,7 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
     await courier.get_by_role("button", name=re.compile("Save")).first.click()
     await shots.take(page, "mapping-broken")
     second = await zoho.confirm_a_draft()
-    await eventually(
+    await within(
         lambda: record_row(page, portal, second["salesorder_number"], "No courier can take it"),
         "the second order's failure",
     )
@@ -263,8 +244,8 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
     await form.get_by_role("button", name="Replay selected").click()
     await expect(page.locator(".flash").first).to_be_visible()
     await shots.take(page, "replayed")
-    second_awb = await eventually(lambda: _awb(zoho, second["salesorder_id"]), "the replayed order's AWB")
-    assert await eventually(lambda: record_row(page, portal, second["salesorder_number"], second_awb), "its AWB")
+    second_awb = await within(lambda: _awb(zoho, second["salesorder_id"]), "the replayed order's AWB")
+    assert await within(lambda: record_row(page, portal, second["salesorder_number"], second_awb), "its AWB")
 
     # 4. Zoho is down while Shiprocket reports the first parcel picked up: the update is dead-lettered.
     admin = zoho.info["admin_url"]
@@ -275,7 +256,7 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
         f"{world.shiprocket['admin_url']}/shipments/{awb}/advance", json={"status": "PICKED UP"}
     )
     assert moved.status_code == 200, moved.text
-    await eventually(lambda: record_row(page, portal, awb, "Failed"), "the tracking update's dead letter", 90)
+    await within(lambda: record_row(page, portal, awb, "Failed"), "the tracking update's dead letter")
     (await zoho.http.delete(f"{admin}/faults")).raise_for_status()
 
     support = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -294,7 +275,7 @@ async def test_a_merchant_onboards_ships_fixes_a_failure_and_support_helps_audit
     await desk.get_by_label("Why replay it?").fill("Ticket 7731: Zoho was down, retrying the update")
     await desk.get_by_role("button", name="Replay", exact=True).click()
     await shots.take(desk, "support-replayed")
-    await eventually(
+    await within(
         lambda: _field_is(zoho, first["salesorder_id"], "cf_shipment_status", "Picked Up"), "the status in Zoho"
     )
 

@@ -6,7 +6,6 @@ the prepaid one paid at delivery and the COD one paid by the remittance, with th
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,21 +19,13 @@ from connector.v1 import record_pb2, sync_pb2, sync_pb2_grpc
 from connectors.core_client import CoreClient
 from connectors.demo import wire_webhooks
 from tenants.db import make_app_engine, make_sessions, tenant_session
+from tests.conftest import eventually
 from tests.core.conftest import CoreHandle
 from tests.portal.conftest import portal_settings, serving
 from tests.workers.conftest import Loop, wait_for_record
 from tests.workers.test_tracking_flow import Receiver, Shop
 from workers.engine import links
 from workers.flows.shipment_status import COD_DELIVERED_WORDS
-
-
-async def wait_for(check: Any, what: str, seconds: float = 60) -> Any:
-    for _ in range(int(seconds / 0.2)):
-        found = await check()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {seconds:.0f} s")
 
 
 def stamp(at: datetime) -> Timestamp:
@@ -68,17 +59,17 @@ async def test_cod_and_prepaid_orders_from_confirmation_to_money_in_the_books(
                 f"{shop.shiprocket_admin}/shipments/{awbs[order['salesorder_id']]}/advance", json={"path": "delivered"}
             )
             assert moved.status_code == 200, moved.text
-        cod_words = await wait_for(
+        cod_words = await eventually(
             lambda: _status_is(shop, cod["salesorder_id"], COD_DELIVERED_WORDS), "the COD order's delivery"
         )
         assert cod_words
-        await wait_for(lambda: _status_is(shop, prepaid["salesorder_id"], "Delivered"), "the prepaid delivery")
+        await eventually(lambda: _status_is(shop, prepaid["salesorder_id"], "Delivered"), "the prepaid delivery")
 
         async def prepaid_paid() -> Any:
             [invoice] = await shop.invoices(awbs[prepaid["salesorder_id"]])
             return invoice if invoice["status"] == "paid" else None
 
-        prepaid_invoice = await wait_for(prepaid_paid, "the prepaid invoice's payment")
+        prepaid_invoice = await eventually(prepaid_paid, "the prepaid invoice's payment")
         assert Decimal(str(prepaid_invoice["balance"])) == 0
         [cod_invoice] = await shop.invoices(awbs[cod["salesorder_id"]])
         assert cod_invoice["status"] != "paid"  # awaiting the remittance
@@ -104,7 +95,7 @@ async def test_cod_and_prepaid_orders_from_confirmation_to_money_in_the_books(
             got = (await runs.GetRun(sync_pb2.GetRunRequest(tenant_id=loop.tenant, run_id=run.run_id))).run
             return got if got.finish_time.seconds else None
 
-        done = await wait_for(finished, "the remittance run")
+        done = await eventually(finished, "the remittance run")
         assert (done.received, done.succeeded, done.failed) == (1, 1, 0), done
         await client.close()
 
