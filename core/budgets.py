@@ -12,16 +12,13 @@ One Lua script does each decision atomically on Redis' own clock, so any number 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
-from core.redis_wire import RedisWire
+from connectors.redis_wire import RedisWire, Script
 
 PREFIX = "connectors:budget:"
 
@@ -62,9 +59,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cost, min_level, max_wait = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local level = tonumber(redis.call('HGET', KEYS[1], 'level') or burst)
-local ts = tonumber(redis.call('HGET', KEYS[1], 'ts') or now)
-local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked_until') or 0)
+local h = redis.call('HMGET', KEYS[1], 'level', 'ts', 'blocked_until')
+local level = tonumber(h[1] or burst)
+local ts = tonumber(h[2] or now)
+local blocked = tonumber(h[3] or 0)
 level = math.min(burst, level + math.max(0, now - ts) * rate)
 local wait = 0
 if now < blocked then wait = blocked - now end
@@ -112,28 +110,12 @@ return tostring(level)
 """
 
 
-class _Script:
-    """A Lua script run by EVALSHA over the budgets' own connection, loaded again should Redis have forgotten
-    it (a restart, SCRIPT FLUSH): NOSCRIPT means it did not run, so the one resend is safe."""
-
-    def __init__(self, wire: RedisWire, source: str) -> None:
-        self.wire, self.source = wire, source
-        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
-
-    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
-        try:
-            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            await self.wire.call("SCRIPT", "LOAD", self.source)
-            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
-
-
 class Budgets:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self.wire = RedisWire(redis)
-        self._acquire = _Script(self.wire, _ACQUIRE)
-        self._report = _Script(self.wire, _REPORT)
+        self._acquire = Script(self.wire, _ACQUIRE)
+        self._report = Script(self.wire, _REPORT)
 
     async def close(self) -> None:
         await self.wire.close()

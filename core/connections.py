@@ -16,9 +16,9 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connectors.changes import ChangeFeed, LocalCache
 from connectors.settings import Settings
 from core import credentials, providers, webhooks
-from core.changes import ChangeFeed, LocalCache
 from core.errors import InvalidArgument, NotFound
 from core.providers.model import Environment
 from core.tenancy import Tenants

@@ -34,11 +34,11 @@ from connector.v1 import (
     webhook_pb2,
     webhook_pb2_grpc,
 )
+from connectors.changes import ChangeFeed
 from connectors.settings import Settings
 from core import providers
 from core.auth import ServiceTokenInterceptor, parse_tokens
 from core.budgets import Budgets
-from core.changes import ChangeFeed
 from core.connections import Connections
 from core.health import Health
 from core.metering import Metering
@@ -81,7 +81,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
         raise ValueError("CONNECTORS_SERVICE_TOKENS is empty: callers could not authenticate")
     vault = Vault(Keyring.parse(settings.master_keys))
     providers.override_limits(settings.rate_limits)
-    engine = make_app_engine(settings, pool_size=20, max_overflow=20)
+    engine = make_app_engine(settings, pool_size=24, max_overflow=8)  # overflow opens a connection per checkout
     sessions = make_sessions(engine)
     redis = Redis.from_url(settings.redis_url)
     http = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0))

@@ -7,20 +7,24 @@ For each delivery, in this order:
 
 1. The provider named in the URL must be one we receive webhooks from (else 404), the connection id a
    UUID (else 404: no such connection), the body at most ``MAX_BODY`` bytes (else 413).
-2. The core decides whether the request carries the connection's secret (``WebhookService.VerifyWebhook``
-   with the lower-case headers, the raw body, the query parameters in received order and the URL secret)
-   and answers the tenant. The portal holds no secret. PERMISSION_DENIED → 401, NOT_FOUND → 404,
-   INVALID_ARGUMENT and FAILED_PRECONDITION → 400, anything else (the core down, slow, or refusing our
-   own service token) → 503 with ``Retry-After`` so the provider tries again.
+2. The request must carry the connection's secret as its provider's scheme says (the lower-case headers,
+   the raw body, the query parameters in received order, the URL secret), else 401 saying what is wrong.
+   The check is made here with the connection's verifier, which the core hands out for a while and which
+   names the tenant (``portal.verifiers``): a burst of deliveries costs the core one call per connection.
+   The core's refusals: NOT_FOUND → 404, INVALID_ARGUMENT and FAILED_PRECONDITION → 400, anything else
+   (the core down, slow, or refusing our own service token) → 503 with ``Retry-After`` so the provider
+   tries again.
 3. Only then is the body read as a JSON object (else 400 saying why): a forged request learns nothing
    about parsing, it gets 401 whatever it sends.
-4. The dedup key (``portal.dedup``) names the fact the delivery reports. One transaction acting for the
-   tenant inserts the inbox row (``ON CONFLICT DO NOTHING`` on (tenant, provider, key)) with the headers,
-   secrets redacted, and the body exactly as received.
+4. The dedup key (``portal.dedup``) names the fact the delivery reports. One statement acting for the
+   tenant (``inbox_add``, migration 0008: one round trip on a plain asyncpg pool as the application role)
+   inserts the inbox row unless (tenant, provider, key) is there already, with the headers, secrets
+   redacted, and the body exactly as received.
 5. A new row is enqueued as ``ingest_event(tenant_id, inbox_id)`` under its deterministic job id, after the
-   commit so the worker finds it. A duplicate is answered 200 without a new row; it is enqueued again only
-   while its row is still ``new`` (harmless: arq keeps one job per id). When Redis is unreachable the row
-   is stored all the same and the sweeper enqueues it later, so the answer is still a success.
+   commit so the worker finds it (one round trip to Redis, ``connectors.jobs``). A duplicate is answered
+   200 without a new row; it is enqueued again only while its row is still ``new`` (harmless: arq keeps one
+   job per id). When Redis is unreachable the row is stored all the same and the sweeper enqueues it later,
+   so the answer is still a success.
 6. The answer: 202 ``{"status": "accepted", "event_id"}``, or 200 for Shiprocket, which counts any other
    status as a failed push and would retry it; 200 ``{"status": "duplicate", "event_id"}`` for a repeat.
 
@@ -41,32 +45,25 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
+import asyncpg
 import grpc
 import structlog
-from arq.connections import ArqRedis
 from litestar import Request, Response, Router, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from redis.exceptions import RedisError
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connector.v1 import common_pb2, webhook_pb2, webhook_pb2_grpc
+from connector.v1 import common_pb2
+from connectors.jobs import JobQueue
 from portal.dedup import dedup_key
-from portal.resources import Metadata, Resources, Slice
+from portal.resources import Resources, Slice
 from portal.security.access import Access, at
-from tenants.db import tenant_session
-from tenants.models import InboxEvent
-from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
-
-if TYPE_CHECKING:
-    from connector.v1.webhook_pb2_grpc import WebhookServiceAsyncStub
+from portal.verifiers import Verifiers
+from workers.queue import INGEST_EVENT, ingest_job_id
 
 MAX_BODY: Final = 1024 * 1024
 """The largest body accepted (bytes): far above any provider's event, far below what hurts."""
@@ -77,13 +74,23 @@ LOGGED_SEGMENT: Final = 64
 VERIFY_TIMEOUT: Final = 5.0
 ENQUEUE_TIMEOUT: Final = 2.0
 
-PROVIDERS: Final[dict[str, tuple[str, common_pb2.Provider.ValueType]]] = {
-    "zoho": ("zoho", common_pb2.PROVIDER_ZOHO),
-    "shiprocket": ("shiprocket", common_pb2.PROVIDER_SHIPROCKET),
-    "tracking": ("shiprocket", common_pb2.PROVIDER_SHIPROCKET),  # Shiprocket refuses URLs naming itself
-    "shipstation": ("shipstation", common_pb2.PROVIDER_SHIPSTATION),
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    title: str
+    enum: common_pb2.Provider.ValueType
+    """The provider in the core's contract."""
+
+
+PROVIDERS: Final[dict[str, Sender]] = {
+    "zoho": Sender("zoho", "Zoho", common_pb2.PROVIDER_ZOHO),
+    "shiprocket": Sender("shiprocket", "Shiprocket", common_pb2.PROVIDER_SHIPROCKET),
+    # Shiprocket refuses webhook URLs that name it.
+    "tracking": Sender("shiprocket", "Shiprocket", common_pb2.PROVIDER_SHIPROCKET),
+    "shipstation": Sender("shipstation", "ShipStation", common_pb2.PROVIDER_SHIPSTATION),
 }
-"""The provider segment of the URL → (the provider's name, its enum in the core's contract)."""
+"""The provider segment of the URL → who sends there."""
 
 ACCEPTED_STATUS: Final[dict[str, int]] = {"shiprocket": 200}
 """The success status a provider needs for a new event (202 unless listed): Shiprocket retries anything
@@ -94,21 +101,14 @@ SECRET_HEADER = re.compile(r"authorization|signature|secret|token|api[-_]?key|co
 REDACTED: Final = "[redacted]"
 
 GRPC_TO_HTTP: Final[dict[grpc.StatusCode, int]] = {
-    grpc.StatusCode.PERMISSION_DENIED: 401,
     grpc.StatusCode.NOT_FOUND: 404,
     grpc.StatusCode.INVALID_ARGUMENT: 400,
     grpc.StatusCode.FAILED_PRECONDITION: 400,
 }
 """The core's refusals; any other status means the core could not decide: 503, retry."""
 
-INBOX = cast(Table, InboxEvent.__table__)
-ADD = insert(INBOX).on_conflict_do_nothing(constraint="inbox_once").returning(INBOX.c.id)
-"""Built once, executed with each row's values (building a statement per request costs more than running it)."""
-EXISTING = select(INBOX.c.id, INBOX.c.state).where(
-    INBOX.c.tenant_id == bindparam("tenant_id"),
-    INBOX.c.provider == bindparam("provider"),
-    INBOX.c.dedup_key == bindparam("dedup_key"),
-)
+ADD = "SELECT event_id, created, event_state FROM inbox_add($1, $2, $3, $4, $5, $6, $7)"
+"""Insert the delivery unless the tenant holds its dedup key already (migration 0008)."""
 
 
 @dataclass(frozen=True)
@@ -160,23 +160,15 @@ class Ingress:
     """The ingress's work, apart from the HTTP framework: verify, store, enqueue, answer."""
 
     def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        queue: ArqRedis,
-        webhooks: WebhookServiceAsyncStub,
-        metadata: Metadata,
-        *,
-        verify_timeout: float = VERIFY_TIMEOUT,
-        enqueue_timeout: float = ENQUEUE_TIMEOUT,
+        self, inbox: asyncpg.Pool, jobs: JobQueue, verifiers: Verifiers, *, enqueue_timeout: float = ENQUEUE_TIMEOUT
     ) -> None:
-        self.sessions, self.queue, self.webhooks, self.metadata = sessions, queue, webhooks, metadata
-        self.verify_timeout, self.enqueue_timeout = verify_timeout, enqueue_timeout
+        self.inbox, self.jobs, self.verifiers = inbox, jobs, verifiers
+        self.enqueue_timeout = enqueue_timeout
         self.log = structlog.get_logger("portal.hooks")
 
     @classmethod
     def from_resources(cls, resources: Resources) -> Ingress:
-        stub: WebhookServiceAsyncStub = webhook_pb2_grpc.WebhookServiceStub(resources.core)
-        return cls(resources.sessions, resources.queue, stub, resources.core_metadata)
+        return cls(resources.inbox, resources.jobs, resources.verifiers)
 
     def refuse(self, delivery: Delivery, status: int, error: str, **extra: Any) -> Answer:
         """Log a refused delivery (never its body or secrets) and answer it."""
@@ -199,7 +191,7 @@ class Ingress:
     def check_address(self, provider: str, connection_id: str, remote: str) -> Answer | None:
         """Whether the URL names a provider and a connection we could receive for; None when it does."""
         if provider not in PROVIDERS:
-            known = ", ".join(sorted({name for name, _ in PROVIDERS.values()}))
+            known = ", ".join(sorted({sender.name for sender in PROVIDERS.values()}))
             return self.refuse_early(
                 provider, connection_id, remote, 404, f"unknown provider {provider!r}: webhooks come from {known}"
             )
@@ -211,8 +203,9 @@ class Ingress:
 
     async def receive(self, delivery: Delivery) -> Answer:
         """Everything after the body was read: verify, parse, store, enqueue."""
-        name, enum = PROVIDERS[delivery.provider]
-        verified = await self._verify(delivery, enum)
+        sender = PROVIDERS[delivery.provider]
+        name = sender.name
+        verified = await self._verify(delivery, sender)
         if isinstance(verified, Answer):
             return verified
         tenant_id, connection_id = verified
@@ -222,7 +215,7 @@ class Ingress:
         key = dedup_key(name, delivery.body, data, delivery.headers, delivery.query)
         try:
             event_id, created, state = await self._store(tenant_id, connection_id, name, key, delivery, text)
-        except (SQLAlchemyError, OSError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"  # no parameters
             self.log.error("webhook not stored", provider=name, connection=delivery.connection_id, error=error)
             return self.refuse(delivery, 503, "the event could not be stored; retry later")
@@ -232,19 +225,9 @@ class Ingress:
             return Answer(200, {"status": "duplicate", "event_id": str(event_id)})
         return Answer(ACCEPTED_STATUS.get(name, 202), {"status": "accepted", "event_id": str(event_id)})
 
-    async def _verify(
-        self, delivery: Delivery, provider: common_pb2.Provider.ValueType
-    ) -> tuple[uuid.UUID, uuid.UUID] | Answer:
-        request = webhook_pb2.VerifyWebhookRequest(
-            connection_id=delivery.connection_id,
-            provider=provider,
-            headers=delivery.headers,
-            body=delivery.body,
-            query=[webhook_pb2.QueryParameter(name=k, value=v) for k, v in delivery.query],
-            url_secret=delivery.url_secret,
-        )
+    async def _verify(self, delivery: Delivery, sender: Sender) -> tuple[uuid.UUID, uuid.UUID] | Answer:
         try:
-            answer = await self.webhooks.VerifyWebhook(request, metadata=self.metadata, timeout=self.verify_timeout)
+            verifier = await self.verifiers.get(sender.enum, delivery.connection_id)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             status = GRPC_TO_HTTP.get(code)
@@ -255,7 +238,10 @@ class Ingress:
             return self.refuse(
                 delivery, 503, "the webhook cannot be verified right now; retry later", core_status=code.name
             )
-        return uuid.UUID(answer.tenant_id), uuid.UUID(answer.connection_id)
+        problem = verifier.problem(delivery.headers, delivery.query, delivery.body, delivery.url_secret)
+        if problem:
+            return self.refuse(delivery, 401, f"not a webhook from this {sender.title} connection: {problem}")
+        return verifier.tenant_id, verifier.connection_id
 
     async def _store(
         self,
@@ -266,35 +252,18 @@ class Ingress:
         delivery: Delivery,
         text: str,
     ) -> tuple[uuid.UUID, bool, str]:
-        """(event id, whether this call inserted it, its state) in one transaction acting for the tenant."""
-        new_id = uuid.uuid4()
-        row = {
-            "id": new_id,
-            "tenant_id": tenant_id,
-            "connection_id": connection_id,
-            "provider": provider,
-            "dedup_key": key,
-            "headers": stored_headers(delivery.headers),
-            "body": text,
-            "state": "new",
-        }
-        async with tenant_session(self.sessions, tenant_id) as session:
-            for _ in range(2):  # a conflicting row deleted between the two statements: insert again
-                if (await session.execute(ADD, row)).scalar_one_or_none() is not None:
-                    return new_id, True, "new"
-                found = (await session.execute(EXISTING, row)).one_or_none()
-                if found is not None:
-                    return found.id, False, found.state
-        raise SQLAlchemyError(f"inbox row for {key!r} neither inserted nor found")
+        """(event id, whether this call inserted it, its state), in one statement acting for the tenant."""
+        headers = json.dumps(stored_headers(delivery.headers))
+        row = await self.inbox.fetchrow(ADD, uuid.uuid4(), tenant_id, connection_id, provider, key, headers, text)
+        assert row is not None  # inbox_add answers one row or raises
+        return row["event_id"], row["created"], row["event_state"]
 
     async def _enqueue(self, tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
         """Enqueue the event's ingestion; on failure only log (the row is stored; the sweeper enqueues it)."""
         inbox_id = str(event_id)
         try:
             async with asyncio.timeout(self.enqueue_timeout):
-                await self.queue.enqueue_job(
-                    INGEST_EVENT, str(tenant_id), inbox_id, _job_id=ingest_job_id(inbox_id), _queue_name=QUEUE
-                )
+                await self.jobs.enqueue(INGEST_EVENT, str(tenant_id), inbox_id, job_id=ingest_job_id(inbox_id))
         except (RedisError, OSError, TimeoutError) as exc:
             self.log.warning("webhook stored but not enqueued; the sweeper will", event_id=inbox_id, error=str(exc))
 

@@ -5,34 +5,46 @@ support later). Each slice is a module exposing a ``Slice``: its router and what
 state, built from the shared ``Resources`` at startup:
 
     engine, sessions    PostgreSQL as the application role (row-level security; one tenant per transaction)
-    queue               an arq pool on Redis, to enqueue work for the workers
+    inbox               a plain asyncpg pool, as the same role, for the ingress's one-statement insert
+    queue               an arq pool on Redis, to enqueue work for the workers; ``jobs`` enqueues the
+                        ingress's jobs in one round trip each
+    changes, verifiers  the connection change feed, and the webhook verifiers it keeps fresh
     core                a gRPC channel to the core, with the portal's service token as call metadata;
                         ``stub(ServiceStub)`` gives a stub whose calls carry it
     sessions_store      people's sessions (Redis), ``throttle`` their failed logins
 
-The portal never decrypts credentials and holds no secret but its own service token.
+The portal never decrypts credentials and holds no provider secret: besides its own service token it keeps
+only webhook verifiers in memory for a while, as the core allows (``portal.verifiers``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import grpc
 import structlog
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from litestar import Router
 from redis.exceptions import RedisError
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from connector.v1 import webhook_pb2_grpc
+from connectors.changes import ChangeFeed
 from connectors.core_client import Authed
+from connectors.jobs import JobQueue
+from connectors.redis_wire import RedisWire
 from connectors.settings import Settings
 from portal.security.sessions import SessionStore
 from portal.security.throttle import LoginThrottle
 from portal.settings import PortalConfig
+from portal.verifiers import Verifiers
 from tenants.db import make_app_engine, make_sessions
+from workers.queue import QUEUE
 
 log = structlog.get_logger("portal")
 
@@ -41,10 +53,16 @@ Metadata = tuple[tuple[str, str], ...]
 CORE_TIMEOUT = 15.0
 """Seconds a page waits for the core before it answers 504 (a dry-run replay waits on a worker)."""
 
-DB_POOL_SIZE = 10
-DB_MAX_OVERFLOW = 10
+DB_POOL_SIZE = 16
+DB_MAX_OVERFLOW = 4
 """Connections to PostgreSQL per portal process: each request holds one only for a short transaction, and
-the server's connection limit is shared with the core and the workers."""
+the server's connection limit is shared with the core and the workers. Little overflow: a burst waits a
+moment for a pooled connection, where overflow would open and close one per request (a connection costs more
+than dozens of inserts)."""
+INBOX_POOL_SIZE = 8
+"""Connections of the ingress's own pool (each held for one statement)."""
+VERIFY_TIMEOUT = 5.0
+"""Seconds the ingress waits for the core's verifier before it answers 503 (the provider retries)."""
 
 
 @dataclass
@@ -52,7 +70,11 @@ class Resources:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    inbox: asyncpg.Pool
     queue: ArqRedis
+    jobs: JobQueue
+    changes: ChangeFeed
+    verifiers: Verifiers
     core: grpc.aio.Channel
     core_metadata: Metadata
     """``authorization: Bearer <portal token>``: pass it with every call to the core."""
@@ -69,13 +91,25 @@ class Resources:
 
     async def close(self) -> None:
         """Close everything, each step even when an earlier one fails."""
+        await _close_all([self.changes.stop, self.core.close, self.jobs.close, self.queue.aclose, self.inbox.close])
+        await self.engine.dispose()
+
+
+async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
+    """The inbox pool's connections run one statement whose setting ends with it: nothing outlives a use, so
+    the round trip asyncpg spends resetting a released connection is saved."""
+
+
+async def _close_all(closers: Sequence[Callable[[], Awaitable[object]]]) -> None:
+    """Run every closer, even after one fails; then raise the first failure."""
+    failure: BaseException | None = None
+    for close in closers:
         try:
-            await self.core.close()
-        finally:
-            try:
-                await self.queue.aclose()
-            finally:
-                await self.engine.dispose()
+            await close()
+        except BaseException as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 async def _queue(settings: Settings) -> ArqRedis:
@@ -99,16 +133,27 @@ async def _queue(settings: Settings) -> ArqRedis:
 
 
 async def open_resources(settings: Settings, core_token: str, config: PortalConfig | None = None) -> Resources:
-    """Open the database engine, the arq pool and the core channel (closing what opened if one fails)."""
+    """Open the database engine and pool, the arq pool, the change feed and the core channel (closing what
+    opened if one fails). Neither PostgreSQL nor Redis need be up yet: each is connected to on first use."""
     # hide_parameters: a database error's message must not carry a webhook's body or headers into the logs.
     engine = make_app_engine(settings, pool_size=DB_POOL_SIZE, max_overflow=DB_MAX_OVERFLOW, hide_parameters=True)
+    dsn = make_url(settings.app_url).set(drivername="postgresql").render_as_string(False)
+    opened: list[Callable[[], Awaitable[object]]] = [engine.dispose]
     try:
+        inbox = await asyncpg.create_pool(dsn, min_size=0, max_size=INBOX_POOL_SIZE, reset=_nothing_to_reset)
+        opened.append(inbox.close)
         queue = await _queue(settings)
+        opened.append(queue.aclose)
+        changes = ChangeFeed(queue)
+        await changes.start(wait=0)  # the portal serves while Redis is down; the feed subscribes when it can
+        opened.append(changes.stop)
     except BaseException:
-        await engine.dispose()
+        await _close_all(opened[::-1])
         raise
     channel = grpc.aio.insecure_channel(settings.core_addr)
+    metadata = (("authorization", f"Bearer {core_token}"),)
     config = config or PortalConfig.from_env(settings)
+    webhooks = webhook_pb2_grpc.WebhookServiceStub(channel)
     return Resources(
         config=config,
         sessions_store=SessionStore(
@@ -118,9 +163,13 @@ async def open_resources(settings: Settings, core_token: str, config: PortalConf
         settings=settings,
         engine=engine,
         sessions=make_sessions(engine),
+        inbox=inbox,
         queue=queue,
+        jobs=JobQueue(RedisWire(queue), QUEUE),
+        changes=changes,
+        verifiers=Verifiers(webhooks, metadata, changes, VERIFY_TIMEOUT),
         core=channel,
-        core_metadata=(("authorization", f"Bearer {core_token}"),),
+        core_metadata=metadata,
     )
 
 

@@ -35,7 +35,7 @@ from workers.schedule import schedule_runs
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
-    engine = make_app_engine(settings, pool_size=10, max_overflow=10)
+    engine = make_app_engine(settings, pool_size=20, max_overflow=4)  # max_jobs; overflow reconnects per use
     channel = grpc.aio.insecure_channel(settings.core_addr)
     token = settings.service_token("workers")
     seconds = float(ctx.get("http_timeout") or os.environ.get("CONNECTORS_HTTP_TIMEOUT_SECONDS", "30"))

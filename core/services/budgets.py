@@ -6,8 +6,8 @@ from typing import Any
 
 from connector.v1 import budget_pb2 as pb
 from connector.v1 import budget_pb2_grpc, common_pb2
+from connectors.changes import LocalCache
 from core.budgets import Priority
-from core.changes import LocalCache
 from core.connections import ConnectionRecord, Connections
 from core.errors import InvalidArgument
 from core.metering import Metering

@@ -7,8 +7,8 @@ from typing import Any
 
 from connector.v1 import webhook_pb2 as pb
 from connector.v1 import webhook_pb2_grpc
+from connectors.changes import LocalCache
 from core import providers, webhooks
-from core.changes import LocalCache
 from core.connections import ConnectionRecord, Connections
 from core.errors import NotFound, NoWebhooks, WebhookRefused
 from core.providers.model import WebhookAuth
@@ -16,6 +16,10 @@ from core.services import convert
 from core.services.rpc import rpc
 from core.tenancy import parse_id
 from core.vault import Secret
+
+VERIFIER_VALID_FOR = 60.0
+"""Seconds the ingress may keep a verifier (``GetWebhookVerifier``); it also drops one as soon as its
+connection changes (``connectors.changes``), so this only bounds a lost change message."""
 
 SCHEMES = {
     WebhookAuth.HMAC_SHA256: pb.WEBHOOK_SCHEME_HMAC_SHA256,
@@ -63,13 +67,34 @@ class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
             secret=secret.reveal(),
         )
 
-    @rpc
-    async def VerifyWebhook(self, request: pb.VerifyWebhookRequest, context: Any) -> pb.VerifyWebhookResponse:
-        connection_id = parse_id(request.connection_id, "connection_id")
-        named = convert.provider_name(request.provider)
+    async def _named(self, connection: str, provider: int) -> tuple[ConnectionRecord, Secret]:
+        """The webhook of the connection the URL names, if it is a connection of the provider the URL names."""
+        connection_id = parse_id(connection, "connection_id")
+        named = convert.provider_name(provider)
         record, secret = await self._webhook(connection_id)
         if record.provider != named:
             raise NotFound(f"connection {connection_id} is not a {named} connection")
+        return record, secret
+
+    @rpc
+    async def GetWebhookVerifier(
+        self, request: pb.GetWebhookVerifierRequest, context: Any
+    ) -> pb.GetWebhookVerifierResponse:
+        record, secret = await self._named(request.connection_id, request.provider)
+        provider = providers.get(record.provider)
+        return pb.GetWebhookVerifierResponse(
+            tenant_id=str(record.tenant_id),
+            connection_id=str(record.id),
+            scheme=SCHEMES[provider.webhook_auth],
+            header_name=provider.webhook_header or "",
+            secret=secret.reveal(),
+            valid_for=convert.duration(VERIFIER_VALID_FOR),
+        )
+
+    @rpc
+    async def VerifyWebhook(self, request: pb.VerifyWebhookRequest, context: Any) -> pb.VerifyWebhookResponse:
+        record, secret = await self._named(request.connection_id, request.provider)
+        connection_id = record.id
         provider = providers.get(record.provider)
         headers = {name.lower(): value for name, value in request.headers.items()}
         query = [(q.name, q.value) for q in request.query]

@@ -20,8 +20,8 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import LockError
 
+from connectors.changes import LocalCache
 from core import providers
-from core.changes import LocalCache
 from core.connections import ACCESS_TOKEN, ConnectionRecord, Connections
 from core.errors import NeedsReauth, ProviderUnavailable
 from core.metering import Metering

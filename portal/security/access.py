@@ -65,7 +65,8 @@ def allows(level: Access | None, session: Session | None) -> bool:
     return False
 
 
-def check_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def check_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app's one guard (async: Litestar runs a synchronous guard in a worker thread, on every request)."""
     raw = handler.opt.get("access")
     level = Access(raw) if isinstance(raw, str) and raw in Access._value2member_map_ else None
     session = session_of(connection)

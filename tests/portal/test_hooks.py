@@ -14,10 +14,10 @@ import structlog
 from arq.constants import job_key_prefix
 from sqlalchemy import text
 
-from connector.v1 import token_pb2, token_pb2_grpc
+from connector.v1 import connection_pb2, connection_pb2_grpc, token_pb2, token_pb2_grpc
 from portal.hooks import MAX_BODY
 from sandbox.zoho.webhooks import SIGNATURE_HEADER, signature
-from tests.conftest import free_port
+from tests.conftest import eventually, free_port
 from tests.portal.conftest import Portal, portal_settings, serving
 from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
 
@@ -362,3 +362,22 @@ async def test_refusals_are_logged_without_body_or_secrets(
     dumped = json.dumps(logs, default=str)
     for secret in ("BODY-MARKER-1234", "guessed-token-5678", "leaked-9999", setup.secret):
         assert secret not in dumped
+
+
+async def test_a_deleted_connections_deliveries_are_refused_at_once(
+    portal: Portal, sandboxes: Any, http: httpx.AsyncClient
+) -> None:
+    """The ingress verifies with a verifier it keeps; deleting the connection drops it on every portal."""
+    tenant, connection, setup = await portal.hooked(sandboxes, "zoho")
+    body, headers = signed(setup.secret, salesorder())
+    assert (await http.post(portal.url + setup.path, content=body, headers=headers)).status_code == 202
+    await portal.core.stub(connection_pb2_grpc.ConnectionServiceStub).DeleteConnection(
+        connection_pb2.DeleteConnectionRequest(tenant_id=tenant, connection_id=connection)
+    )
+    body, headers = signed(setup.secret, salesorder())
+
+    async def refused() -> bool:
+        r = await http.post(portal.url + setup.path, content=body, headers=headers)
+        return r.status_code == 404 and "does not exist" in r.json()["error"]
+
+    await eventually(refused, "deliveries to the deleted connection to be refused", seconds=5)

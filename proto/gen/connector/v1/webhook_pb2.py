@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from connector.v1 import common_pb2 as connector_dot_v1_dot_common__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63onnector/v1/webhook.proto\x12\x0c\x63onnector.v1\x1a\x19\x63onnector/v1/common.proto\"B\n\x16GetWebhookSetupRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\"y\n\x17GetWebhookSetupResponse\x12\x0c\n\x04path\x18\x01 \x01(\t\x12+\n\x06scheme\x18\x02 \x01(\x0e\x32\x1b.connector.v1.WebhookScheme\x12\x13\n\x0bheader_name\x18\x03 \x01(\t\x12\x0e\n\x06secret\x18\x04 \x01(\t\"-\n\x0eQueryParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\x98\x02\n\x14VerifyWebhookRequest\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12(\n\x08provider\x18\x02 \x01(\x0e\x32\x16.connector.v1.Provider\x12@\n\x07headers\x18\x03 \x03(\x0b\x32/.connector.v1.VerifyWebhookRequest.HeadersEntry\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12+\n\x05query\x18\x05 \x03(\x0b\x32\x1c.connector.v1.QueryParameter\x12\x12\n\nurl_secret\x18\x06 \x01(\t\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"k\n\x15VerifyWebhookResponse\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12(\n\x08provider\x18\x03 \x01(\x0e\x32\x16.connector.v1.Provider*\x90\x01\n\rWebhookScheme\x12\x1e\n\x1aWEBHOOK_SCHEME_UNSPECIFIED\x10\x00\x12\x1e\n\x1aWEBHOOK_SCHEME_HMAC_SHA256\x10\x01\x12 \n\x1cWEBHOOK_SCHEME_STATIC_HEADER\x10\x02\x12\x1d\n\x19WEBHOOK_SCHEME_URL_SECRET\x10\x03\x32\xca\x01\n\x0eWebhookService\x12^\n\x0fGetWebhookSetup\x12$.connector.v1.GetWebhookSetupRequest\x1a%.connector.v1.GetWebhookSetupResponse\x12X\n\rVerifyWebhook\x12\".connector.v1.VerifyWebhookRequest\x1a#.connector.v1.VerifyWebhookResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63onnector/v1/webhook.proto\x12\x0c\x63onnector.v1\x1a\x19\x63onnector/v1/common.proto\x1a\x1egoogle/protobuf/duration.proto\"B\n\x16GetWebhookSetupRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\"y\n\x17GetWebhookSetupResponse\x12\x0c\n\x04path\x18\x01 \x01(\t\x12+\n\x06scheme\x18\x02 \x01(\x0e\x32\x1b.connector.v1.WebhookScheme\x12\x13\n\x0bheader_name\x18\x03 \x01(\t\x12\x0e\n\x06secret\x18\x04 \x01(\t\"-\n\x0eQueryParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\x98\x02\n\x14VerifyWebhookRequest\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12(\n\x08provider\x18\x02 \x01(\x0e\x32\x16.connector.v1.Provider\x12@\n\x07headers\x18\x03 \x03(\x0b\x32/.connector.v1.VerifyWebhookRequest.HeadersEntry\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12+\n\x05query\x18\x05 \x03(\x0b\x32\x1c.connector.v1.QueryParameter\x12\x12\n\nurl_secret\x18\x06 \x01(\t\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"k\n\x15VerifyWebhookResponse\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12(\n\x08provider\x18\x03 \x01(\x0e\x32\x16.connector.v1.Provider\"\\\n\x19GetWebhookVerifierRequest\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12(\n\x08provider\x18\x02 \x01(\x0e\x32\x16.connector.v1.Provider\"\xc6\x01\n\x1aGetWebhookVerifierResponse\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12+\n\x06scheme\x18\x03 \x01(\x0e\x32\x1b.connector.v1.WebhookScheme\x12\x13\n\x0bheader_name\x18\x04 \x01(\t\x12\x0e\n\x06secret\x18\x05 \x01(\t\x12,\n\tvalid_for\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration*\x90\x01\n\rWebhookScheme\x12\x1e\n\x1aWEBHOOK_SCHEME_UNSPECIFIED\x10\x00\x12\x1e\n\x1aWEBHOOK_SCHEME_HMAC_SHA256\x10\x01\x12 \n\x1cWEBHOOK_SCHEME_STATIC_HEADER\x10\x02\x12\x1d\n\x19WEBHOOK_SCHEME_URL_SECRET\x10\x03\x32\xb3\x02\n\x0eWebhookService\x12^\n\x0fGetWebhookSetup\x12$.connector.v1.GetWebhookSetupRequest\x1a%.connector.v1.GetWebhookSetupResponse\x12X\n\rVerifyWebhook\x12\".connector.v1.VerifyWebhookRequest\x1a#.connector.v1.VerifyWebhookResponse\x12g\n\x12GetWebhookVerifier\x12\'.connector.v1.GetWebhookVerifierRequest\x1a(.connector.v1.GetWebhookVerifierResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,20 +35,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._loaded_options = None
   _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_WEBHOOKSCHEME']._serialized_start=702
-  _globals['_WEBHOOKSCHEME']._serialized_end=846
-  _globals['_GETWEBHOOKSETUPREQUEST']._serialized_start=71
-  _globals['_GETWEBHOOKSETUPREQUEST']._serialized_end=137
-  _globals['_GETWEBHOOKSETUPRESPONSE']._serialized_start=139
-  _globals['_GETWEBHOOKSETUPRESPONSE']._serialized_end=260
-  _globals['_QUERYPARAMETER']._serialized_start=262
-  _globals['_QUERYPARAMETER']._serialized_end=307
-  _globals['_VERIFYWEBHOOKREQUEST']._serialized_start=310
-  _globals['_VERIFYWEBHOOKREQUEST']._serialized_end=590
-  _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._serialized_start=544
-  _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._serialized_end=590
-  _globals['_VERIFYWEBHOOKRESPONSE']._serialized_start=592
-  _globals['_VERIFYWEBHOOKRESPONSE']._serialized_end=699
-  _globals['_WEBHOOKSERVICE']._serialized_start=849
-  _globals['_WEBHOOKSERVICE']._serialized_end=1051
+  _globals['_WEBHOOKSCHEME']._serialized_start=1029
+  _globals['_WEBHOOKSCHEME']._serialized_end=1173
+  _globals['_GETWEBHOOKSETUPREQUEST']._serialized_start=103
+  _globals['_GETWEBHOOKSETUPREQUEST']._serialized_end=169
+  _globals['_GETWEBHOOKSETUPRESPONSE']._serialized_start=171
+  _globals['_GETWEBHOOKSETUPRESPONSE']._serialized_end=292
+  _globals['_QUERYPARAMETER']._serialized_start=294
+  _globals['_QUERYPARAMETER']._serialized_end=339
+  _globals['_VERIFYWEBHOOKREQUEST']._serialized_start=342
+  _globals['_VERIFYWEBHOOKREQUEST']._serialized_end=622
+  _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._serialized_start=576
+  _globals['_VERIFYWEBHOOKREQUEST_HEADERSENTRY']._serialized_end=622
+  _globals['_VERIFYWEBHOOKRESPONSE']._serialized_start=624
+  _globals['_VERIFYWEBHOOKRESPONSE']._serialized_end=731
+  _globals['_GETWEBHOOKVERIFIERREQUEST']._serialized_start=733
+  _globals['_GETWEBHOOKVERIFIERREQUEST']._serialized_end=825
+  _globals['_GETWEBHOOKVERIFIERRESPONSE']._serialized_start=828
+  _globals['_GETWEBHOOKVERIFIERRESPONSE']._serialized_end=1026
+  _globals['_WEBHOOKSERVICE']._serialized_start=1176
+  _globals['_WEBHOOKSERVICE']._serialized_end=1483
 # @@protoc_insertion_point(module_scope)

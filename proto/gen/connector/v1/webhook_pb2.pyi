@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from connector.v1 import common_pb2 as _common_pb2
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -207,3 +208,66 @@ class VerifyWebhookResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VerifyWebhookResponse: _TypeAlias = VerifyWebhookResponse  # noqa: Y015
+
+@_typing.final
+class GetWebhookVerifierRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_ID_FIELD_NUMBER: _builtins.int
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    connection_id: _builtins.str
+    provider: _common_pb2.Provider.ValueType
+    """The provider named in the URL."""
+    def __init__(
+        self,
+        *,
+        connection_id: _builtins.str = ...,
+        provider: _common_pb2.Provider.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection_id", b"connection_id", "provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWebhookVerifierRequest: _TypeAlias = GetWebhookVerifierRequest  # noqa: Y015
+
+@_typing.final
+class GetWebhookVerifierResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    CONNECTION_ID_FIELD_NUMBER: _builtins.int
+    SCHEME_FIELD_NUMBER: _builtins.int
+    HEADER_NAME_FIELD_NUMBER: _builtins.int
+    SECRET_FIELD_NUMBER: _builtins.int
+    VALID_FOR_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    connection_id: _builtins.str
+    scheme: Global___WebhookScheme.ValueType
+    header_name: _builtins.str
+    """The header that carries the signature or token (empty for URL_SECRET)."""
+    secret: _builtins.str
+    @_builtins.property
+    def valid_for(self) -> _duration_pb2.Duration:
+        """How long the caller may keep this answer; after that it must ask again (the connection may be gone or
+        its secret changed).
+        """
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        connection_id: _builtins.str = ...,
+        scheme: Global___WebhookScheme.ValueType = ...,
+        header_name: _builtins.str = ...,
+        secret: _builtins.str = ...,
+        valid_for: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["valid_for", b"valid_for"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection_id", b"connection_id", "header_name", b"header_name", "scheme", b"scheme", "secret", b"secret", "tenant_id", b"tenant_id", "valid_for", b"valid_for"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWebhookVerifierResponse: _TypeAlias = GetWebhookVerifierResponse  # noqa: Y015

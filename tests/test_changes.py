@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from core.changes import LocalCache
+from connectors.changes import LocalCache
 
 
 async def test_concurrent_callers_share_one_load() -> None:

@@ -1,4 +1,4 @@
-"""The budgets' own pipelined Redis connection, against the real Redis: order kept, errors named, a lost or
+"""The pipelined Redis connection of the hot paths, against the real Redis: order kept, errors named, a lost or
 silent connection failed loudly and opened again."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
+from connectors.redis_wire import RedisWire
 from connectors.settings import Settings
-from core.redis_wire import RedisWire
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""One pipelined connection to Redis for the budgets' hot path, speaking RESP through hiredis' own parser.
+"""One pipelined connection to Redis for hot paths (the core's budgets, the ingress's enqueue), speaking RESP
+through hiredis' own parser.
 
-Every acquire and report is one EVALSHA; redis-py spends several times the script's own cost per command
-on its pool, retry and parser layers (``make bench``). Here a command is packed at once and the commands of
-one turn of the event loop go out in one write (a system call per call was half of an acquire's cost), and
-replies are matched to callers in order, as Redis guarantees, so any number of calls share one socket with
-no lock. Everything else in the core goes through redis-py.
+Every budget acquire and report, and every job the ingress enqueues, is one EVALSHA (``Script``); redis-py
+spends several times the script's own cost per command on its pool, retry and parser layers (``make bench``).
+Here a command is packed at once and the commands of one turn of the event loop go out in one write (a
+system call per call was half of an acquire's cost), and replies are matched to callers in order, as Redis
+guarantees, so any number of calls share one socket with no lock. Everything else goes through redis-py.
 
 - The connection is opened on first use from the same settings as the redis-py client (host or unix socket,
   db, username and password, TLS) and opened again after it is lost; calls in flight then fail with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import ssl
 import time
 from typing import Any
@@ -151,3 +153,19 @@ class RedisWire:
         if self._protocol and self._protocol.transport:
             self._protocol.transport.close()
         self._protocol = None
+
+
+class Script:
+    """A Lua script run by EVALSHA over a ``RedisWire``, loaded again should Redis have forgotten it (a
+    restart, SCRIPT FLUSH): NOSCRIPT means it did not run, so the one resend is safe."""
+
+    def __init__(self, wire: RedisWire, source: str) -> None:
+        self.wire, self.source = wire, source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.wire.call("SCRIPT", "LOAD", self.source)
+            return await self.wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
