@@ -1,23 +1,24 @@
 """Service tokens: every caller presents one in ``authorization: Bearer <token>`` metadata.
 
 Tokens come from ``CONNECTORS_SERVICE_TOKENS`` (``name:token,name:token``) and are compared in constant
-time. Health checking and reflection stay open so probes and tooling work without a token.
+time. Every RPC of the platform's services checks it (``require_token``); health checking and reflection
+stay open so probes and tooling work without a token.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
 
 from core.errors import Unauthenticated
 
 caller: ContextVar[str] = ContextVar("caller", default="")
-
-OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
 def parse_tokens(spec: str) -> dict[str, str]:
@@ -42,32 +43,35 @@ def identify(tokens: dict[str, str], presented: str | None) -> str | None:
     return found
 
 
-class ServiceTokenInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, tokens: dict[str, str]) -> None:
-        self.tokens = tokens
+S = TypeVar("S")
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        method: str = details.method
-        if method.startswith(OPEN_PREFIXES):
-            return await continuation(details)
-        metadata = dict(details.invocation_metadata or ())
-        header = str(metadata.get("authorization", ""))
+
+def require_token(servicer: S, service: ServiceDescriptor, tokens: dict[str, str]) -> S:
+    """``servicer`` with every RPC that ``service`` declares checking the caller's token before it runs.
+
+    The check is made in the method itself (an attribute of the instance, put there before the servicer is
+    added to the server), not in a server interceptor: an aio interceptor costs every call a coroutine and a
+    handler look-up, a fifth of a bare call's whole cost. Declared by the service, so no RPC is left out."""
+    for method in service.methods:
+        setattr(servicer, method.name, _checked(getattr(servicer, method.name), tokens))
+    return servicer
+
+
+Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+def _checked(handler: Handler, tokens: dict[str, str]) -> Handler:
+    @functools.wraps(handler)
+    async def checked(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        header = next((str(v) for k, v in context.invocation_metadata() or () if k == "authorization"), "")
         scheme, _, presented = header.partition(" ")
-        name = identify(self.tokens, presented if scheme.lower() == "bearer" else None)
+        name = identify(tokens, presented if scheme.lower() == "bearer" else None)
         if name is None:
-            return _refuse(method)
-        caller.set(name)
-        return await continuation(details)
+            await context.abort_with_status(UNAUTHENTICATED.to_status())
+        caller.set(name or "")
+        return await handler(request, context)
+
+    return checked
 
 
-def _refuse(method: str) -> grpc.RpcMethodHandler[Any, Any]:
-    error = Unauthenticated("a valid service token is required in 'authorization: Bearer <token>' metadata")
-
-    async def abort(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-        await context.abort_with_status(error.to_status())
-
-    return grpc.unary_unary_rpc_method_handler(abort)
+UNAUTHENTICATED = Unauthenticated("a valid service token is required in 'authorization: Bearer <token>' metadata")

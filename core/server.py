@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ from connector.v1 import (
 from connectors.changes import ChangeFeed
 from connectors.settings import Settings
 from core import providers
-from core.auth import ServiceTokenInterceptor, parse_tokens
+from core.auth import parse_tokens, require_token
 from core.budgets import Budgets
 from core.connections import Connections
 from core.health import Health
@@ -95,37 +96,55 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     token_manager = TokenManager(connections, redis, http, metering=metering)
     queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
 
-    server = grpc.aio.server(interceptors=[ServiceTokenInterceptor(tokens)])
-    tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantService(tenants), server)
-    connection_pb2_grpc.add_ConnectionServiceServicer_to_server(
-        ConnectionService(
-            connections,
-            Health(connections, token_manager, http, metering),
-            OAuthFlow(connections, http, settings),
-            usage,
+    server = grpc.aio.server()
+    servicers: list[tuple[Any, str, Callable[[Any, grpc.aio.Server], None], object]] = [
+        (tenant_pb2, "TenantService", tenant_pb2_grpc.add_TenantServiceServicer_to_server, TenantService(tenants)),
+        (
+            connection_pb2,
+            "ConnectionService",
+            connection_pb2_grpc.add_ConnectionServiceServicer_to_server,
+            ConnectionService(
+                connections,
+                Health(connections, token_manager, http, metering),
+                OAuthFlow(connections, http, settings),
+                usage,
+            ),
         ),
-        server,
-    )
-    token_pb2_grpc.add_TokenServiceServicer_to_server(TokenService(token_manager), server)
-    budget_pb2_grpc.add_BudgetServiceServicer_to_server(BudgetService(connections, metering), server)
-    webhook_pb2_grpc.add_WebhookServiceServicer_to_server(WebhookService(connections), server)
-    sync_pb2_grpc.add_SyncServiceServicer_to_server(SyncService(sessions, queue), server)
-    record_pb2_grpc.add_RecordServiceServicer_to_server(RecordService(sessions, queue), server)
-    settings_pb2_grpc.add_SettingsServiceServicer_to_server(SettingsService(sessions), server)
-    audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditService(sessions), server)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = [
-        tenant_pb2.DESCRIPTOR.services_by_name["TenantService"].full_name,
-        connection_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name,
-        token_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name,
-        budget_pb2.DESCRIPTOR.services_by_name["BudgetService"].full_name,
-        webhook_pb2.DESCRIPTOR.services_by_name["WebhookService"].full_name,
-        sync_pb2.DESCRIPTOR.services_by_name["SyncService"].full_name,
-        record_pb2.DESCRIPTOR.services_by_name["RecordService"].full_name,
-        settings_pb2.DESCRIPTOR.services_by_name["SettingsService"].full_name,
-        audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+        (token_pb2, "TokenService", token_pb2_grpc.add_TokenServiceServicer_to_server, TokenService(token_manager)),
+        (
+            budget_pb2,
+            "BudgetService",
+            budget_pb2_grpc.add_BudgetServiceServicer_to_server,
+            BudgetService(connections, metering),
+        ),
+        (
+            webhook_pb2,
+            "WebhookService",
+            webhook_pb2_grpc.add_WebhookServiceServicer_to_server,
+            WebhookService(connections),
+        ),
+        (sync_pb2, "SyncService", sync_pb2_grpc.add_SyncServiceServicer_to_server, SyncService(sessions, queue)),
+        (
+            record_pb2,
+            "RecordService",
+            record_pb2_grpc.add_RecordServiceServicer_to_server,
+            RecordService(sessions, queue),
+        ),
+        (
+            settings_pb2,
+            "SettingsService",
+            settings_pb2_grpc.add_SettingsServiceServicer_to_server,
+            SettingsService(sessions),
+        ),
+        (audit_pb2, "AuditService", audit_pb2_grpc.add_AuditServiceServicer_to_server, AuditService(sessions)),
     ]
+    services = []
+    for module, name, add, servicer in servicers:
+        descriptor = module.DESCRIPTOR.services_by_name[name]
+        add(require_token(servicer, descriptor, tokens), server)
+        services.append(descriptor.full_name)
+    health_servicer = health.aio.HealthServicer()  # open to probes, as is reflection
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     port = server.add_insecure_port(addr or settings.core_addr)
