@@ -32,14 +32,16 @@ class BudgetService(budget_pb2_grpc.BudgetServiceServicer):
     @rpc
     async def AcquireBudget(self, request: pb.AcquireBudgetRequest, context: Any) -> pb.AcquireBudgetResponse:
         record = await self._record(request)
-        max_wait = request.max_wait.ToNanoseconds() / 1e9 if request.HasField("max_wait") else 0.0
+        max_wait = convert.seconds_of(request.max_wait)  # 0 when absent
         if not 0 <= max_wait <= MAX_WAIT:
             raise InvalidArgument.one("max_wait", f"must be between 0 and {MAX_WAIT:.0f} seconds")
         priority = Priority.BACKFILL if request.priority == common_pb2.PRIORITY_BACKFILL else Priority.LIVE
         grant = await self.metering.acquire(
             record, request.bucket, cost=request.cost or 1, priority=priority, max_wait=max_wait
         )
-        return pb.AcquireBudgetResponse(delay=convert.duration(grant.delay), remaining=grant.remaining)
+        if grant.delay:
+            return pb.AcquireBudgetResponse(delay=convert.duration(grant.delay), remaining=grant.remaining)
+        return pb.AcquireBudgetResponse(remaining=grant.remaining)  # no delay: take it now
 
     @rpc
     async def ReportUsage(self, request: pb.ReportUsageRequest, context: Any) -> pb.ReportUsageResponse:
