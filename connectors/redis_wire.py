@@ -36,6 +36,8 @@ class _Protocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.lost: Exception | None = None
         self.outgoing: list[bytes] = []
+        self.unanswered = 0
+        """Commands written whose replies have not all arrived: while any are, new ones wait to go together."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -54,6 +56,9 @@ class _Protocol(asyncio.Protocol):
                 )
             else:
                 future.set_result(reply)
+        self.unanswered = len(self.waiting) - len(self.outgoing)
+        if self.unanswered == 0 and self.outgoing:
+            self.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = exc or ConnectionError("Redis closed the connection")
@@ -63,10 +68,12 @@ class _Protocol(asyncio.Protocol):
                 future.set_exception(ConnectionError(f"lost the connection to Redis: {self.lost}"))
 
     def send(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
-        """Queue the command; every command queued in this turn of the event loop goes out in one write."""
+        """Queue the command. It goes out at the end of this turn of the event loop with every other command
+        queued meanwhile — or, while earlier commands await their replies, as soon as the last of those
+        arrives (a busy caller's commands go in batches, one write and one read each; an idle one's at once)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        if not self.outgoing:
+        if not self.outgoing and not self.unanswered:
             loop.call_soon(self.flush)
         self.outgoing.append(hiredis.pack_command(args))
         self.waiting.append((time.monotonic(), future))
@@ -76,6 +83,7 @@ class _Protocol(asyncio.Protocol):
         assert self.transport is not None
         commands, self.outgoing = self.outgoing, []
         if self.lost is None and commands:
+            self.unanswered += len(commands)
             self.transport.write(b"".join(commands))
 
 

@@ -81,3 +81,24 @@ async def test_an_unreachable_redis_is_named() -> None:
     wire = RedisWire(Redis(host="127.0.0.1", port=1), timeout=1)
     with pytest.raises(ConnectionError, match="cannot reach Redis"):
         await wire.call("PING")
+
+
+async def test_calls_made_while_an_earlier_one_awaits_its_reply_are_all_answered_after_it(redis: Redis) -> None:
+    """Commands made (over several turns of the loop) while a BLPOP keeps the connection busy for 0.2 s are
+    held until its reply arrives, then sent together: none is left behind, each answered, in order."""
+    wire = RedisWire(redis)
+    key = f"test-wire-{uuid.uuid4().hex}"
+    try:
+        blocked = asyncio.ensure_future(wire.call("BLPOP", f"{key}:empty", 0.2))
+        await asyncio.sleep(0.01)  # the BLPOP is written and unanswered
+        later = []
+        for _ in range(3):  # across turns of the loop
+            later.append(asyncio.ensure_future(wire.call("INCR", key)))
+            await asyncio.sleep(0.01)
+        assert not any(f.done() for f in later)
+        assert await blocked is None  # BLPOP timed out
+        assert await asyncio.wait_for(asyncio.gather(*later), 2) == [1, 2, 3]
+        assert await wire.call("GET", key) == b"3"
+    finally:
+        await redis.delete(key)
+        await wire.close()
