@@ -21,10 +21,11 @@ For each delivery, in this order:
    inserts the inbox row unless (tenant, provider, key) is there already, with the headers, secrets
    redacted, and the body exactly as received.
 5. A new row is enqueued as ``ingest_event(tenant_id, inbox_id)`` under its deterministic job id, after the
-   commit so the worker finds it (one round trip to Redis, ``connectors.jobs``). A duplicate is answered
-   200 without a new row; it is enqueued again only while its row is still ``new`` (harmless: arq keeps one
-   job per id). When Redis is unreachable the row is stored all the same and the sweeper enqueues it later,
-   so the answer is still a success.
+   commit so the worker finds it: right after the answer, together with the other deliveries' jobs of the
+   moment (one script call per batch, ``connectors.jobs``). A duplicate is answered 200 without a new row;
+   it is enqueued again only while its row is still ``new`` (harmless: arq keeps one job per id). The row is
+   what counts: when Redis is unreachable, or the process stops before its jobs are sent, the sweeper
+   enqueues stored rows that no job took up, so the answer is a success all the same.
 6. The answer: 202 ``{"status": "accepted", "event_id"}``, or 200 for Shiprocket, which counts any other
    status as a failed push and would retry it; 200 ``{"status": "duplicate", "event_id"}`` for a repeat.
 
@@ -39,7 +40,6 @@ Later portal pages protect forms with CSRF tokens; this slice must stay exempt (
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
@@ -55,7 +55,6 @@ from litestar import Request, Response, Router, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
-from redis.exceptions import RedisError
 
 from connector.v1 import common_pb2
 from connectors.jobs import JobQueue
@@ -72,7 +71,6 @@ RETRY_AFTER: Final = "5"
 LOGGED_SEGMENT: Final = 64
 """URL segments are logged up to this length (anyone can send anything)."""
 VERIFY_TIMEOUT: Final = 5.0
-ENQUEUE_TIMEOUT: Final = 2.0
 
 
 @dataclass(frozen=True)
@@ -159,11 +157,8 @@ def parse_json(body: bytes) -> tuple[dict[str, Any] | None, str]:
 class Ingress:
     """The ingress's work, apart from the HTTP framework: verify, store, enqueue, answer."""
 
-    def __init__(
-        self, inbox: asyncpg.Pool, jobs: JobQueue, verifiers: Verifiers, *, enqueue_timeout: float = ENQUEUE_TIMEOUT
-    ) -> None:
+    def __init__(self, inbox: asyncpg.Pool, jobs: JobQueue, verifiers: Verifiers) -> None:
         self.inbox, self.jobs, self.verifiers = inbox, jobs, verifiers
-        self.enqueue_timeout = enqueue_timeout
         self.log = structlog.get_logger("portal.hooks")
 
     @classmethod
@@ -219,8 +214,9 @@ class Ingress:
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"  # no parameters
             self.log.error("webhook not stored", provider=name, connection=delivery.connection_id, error=error)
             return self.refuse(delivery, 503, "the event could not be stored; retry later")
-        if created or state == "new":
-            await self._enqueue(tenant_id, event_id)
+        if created or state == "new":  # queued right after the answer, with the others of the moment
+            inbox_id = str(event_id)
+            self.jobs.enqueue_soon(INGEST_EVENT, str(tenant_id), inbox_id, job_id=ingest_job_id(inbox_id))
         if not created:
             return Answer(200, {"status": "duplicate", "event_id": str(event_id)})
         return Answer(ACCEPTED_STATUS.get(name, 202), {"status": "accepted", "event_id": str(event_id)})
@@ -257,15 +253,6 @@ class Ingress:
         row = await self.inbox.fetchrow(ADD, uuid.uuid4(), tenant_id, connection_id, provider, key, headers, text)
         assert row is not None  # inbox_add answers one row or raises
         return row["event_id"], row["created"], row["event_state"]
-
-    async def _enqueue(self, tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
-        """Enqueue the event's ingestion; on failure only log (the row is stored; the sweeper enqueues it)."""
-        inbox_id = str(event_id)
-        try:
-            async with asyncio.timeout(self.enqueue_timeout):
-                await self.jobs.enqueue(INGEST_EVENT, str(tenant_id), inbox_id, job_id=ingest_job_id(inbox_id))
-        except (RedisError, OSError, TimeoutError) as exc:
-            self.log.warning("webhook stored but not enqueued; the sweeper will", event_id=inbox_id, error=str(exc))
 
 
 def read_delivery(

@@ -45,8 +45,9 @@ async def answered_delivery(http: httpx.AsyncClient, admin_url: str, connection:
 
 
 async def assert_one_job(portal: Portal, tenant: str, inbox_id: Any) -> None:
-    """Exactly one ingest job for the tenant: the row's, under its deterministic id, with (tenant, row)."""
-    job = await portal.job(inbox_id)
+    """Exactly one ingest job for the tenant: the row's, under its deterministic id, with (tenant, row). The
+    ingress queues it right after its answer, so it may take a moment to appear."""
+    job = await eventually(lambda: portal.job(inbox_id), "the inbox row's ingest job to be queued", seconds=5)
     assert job is not None and job.function == INGEST_EVENT and job.args == (tenant, str(inbox_id))
     assert [j.args for j in await portal.tenant_jobs(tenant)] == [(tenant, str(inbox_id))]
     assert await portal.queue.zscore(QUEUE, ingest_job_id(str(inbox_id))) is not None
@@ -297,6 +298,7 @@ async def test_a_duplicate_is_enqueued_again_only_while_its_row_is_new(
     first = await http.post(portal.url + setup.path, content=body, headers=headers)
     event_id = first.json()["event_id"]
     job_id = ingest_job_id(event_id)
+    await assert_one_job(portal, tenant, event_id)
 
     async def lose_the_job() -> None:  # Redis lost it (or was flushed)
         await portal.queue.delete(job_key_prefix + job_id)
@@ -313,6 +315,10 @@ async def test_a_duplicate_is_enqueued_again_only_while_its_row_is_new(
         await conn.execute(text("UPDATE inbox SET state = 'done' WHERE id = :id"), {"id": uuid.UUID(event_id)})
     late = await http.post(portal.url + setup.path, content=body, headers=headers)
     assert late.status_code == 200 and late.json()["status"] == "duplicate"
+    # Jobs are queued in the order of the answers: once a later delivery's job is there, the late one's would be.
+    body, headers = signed(setup.secret, salesorder())
+    later = await http.post(portal.url + setup.path, content=body, headers=headers)
+    await eventually(lambda: portal.job(later.json()["event_id"]), "a later delivery's job", seconds=5)
     assert await portal.job(event_id) is None
 
 
