@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +35,14 @@ from workers.engine.outcomes import Outcome, Reason, Verdict, judge
 
 MAX_WAIT = 30.0
 """Seconds a worker will wait for its turn in the budget before it gives the record back for later."""
+_MAX_WAIT = Duration(seconds=int(MAX_WAIT))
+REUSE_SECONDS = 60.0
+"""How long a worker reuses an access token the core handed out (never past the token's own expiry, less
+``EXPIRY_MARGIN``): calls after that ask the core again, so a connection revoked there stops being used soon."""
+EXPIRY_MARGIN = 60.0
+RATE_HEADER_WORDS = ("rate", "limit", "retry", "reset")
+"""A response header whose name has one of these words is reported to the budget (Retry-After, X-Rate-Limit-*,
+x-amzn-RateLimit-Limit: every name a provider's catalogue entry reads); the rest stay here."""
 
 
 class CallFailed(Exception):
@@ -61,6 +70,49 @@ class CoreStubs:
             Authed(token_pb2_grpc.TokenServiceStub(channel), meta),
             Authed(budget_pb2_grpc.BudgetServiceStub(channel), meta),
         )
+
+
+Credential = token_pb2.GetAccessTokenResponse
+
+
+@dataclass
+class Credentials:
+    """Access tokens the core handed out, reused by every attempt of this worker until ``REUSE_SECONDS`` pass or
+    the token nears its expiry, so a provider call costs one budget RPC, not a token RPC as well."""
+
+    kept: dict[tuple[str, str], tuple[float, Credential]] = field(default_factory=dict)
+
+    def get(self, ref: tuple[str, str]) -> Credential | None:
+        kept = self.kept.get(ref)
+        if kept is None or kept[0] <= time.monotonic():
+            return None
+        return kept[1]
+
+    def keep(self, ref: tuple[str, str], credential: Credential) -> None:
+        seconds = REUSE_SECONDS
+        if credential.HasField("expire_time"):
+            seconds = min(seconds, credential.expire_time.ToNanoseconds() / 1e9 - time.time() - EXPIRY_MARGIN)
+        if seconds > 0:
+            self.kept[ref] = (time.monotonic() + seconds, credential)
+
+    def drop(self, ref: tuple[str, str], credential: Credential) -> None:
+        """Forget ``credential`` (refused by the provider), unless a fresher one was kept meanwhile."""
+        kept = self.kept.get(ref)
+        if kept is not None and kept[1].header_value == credential.header_value:
+            del self.kept[ref]
+
+
+def rate_headers(headers: httpx.Headers) -> dict[str, str]:
+    """The headers a budget report carries (``RATE_HEADER_WORDS``)."""
+    return {name: value for name, value in headers.items() if any(word in name for word in RATE_HEADER_WORDS)}
+
+
+def with_query(url: str, params: dict[str, Any]) -> str:
+    """``url`` with ``params`` as its query, exactly as httpx's ``params=`` makes it (which replaces a query the
+    URL had), in one URL parse per call instead of two."""
+    if "?" in url:
+        return str(httpx.URL(url, params=params))
+    return f"{url}?{httpx.QueryParams(params)}" if params else url
 
 
 def provider_message(response: httpx.Response) -> str:
@@ -197,24 +249,30 @@ class Api:
         *,
         priority: common_pb2.Priority.ValueType = common_pb2.PRIORITY_LIVE,
         dry_run: DryRun | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.core, self.http, self.provider, self.priority = core, http, provider, priority
         self.dry_run = dry_run
         self.ref = {"tenant_id": str(tenant_id), "connection_id": str(connection_id)}
-        self._credential: token_pb2.GetAccessTokenResponse | None = None
+        self._key = (self.ref["tenant_id"], self.ref["connection_id"])
+        self._credentials = credentials if credentials is not None else Credentials()
+        self._credential: Credential | None = None
         self.calls = 0
 
-    async def _credential_now(self) -> token_pb2.GetAccessTokenResponse:
+    async def _credential_now(self) -> Credential:
+        if self._credential is None:
+            self._credential = self._credentials.get(self._key)
         if self._credential is None:
             try:
                 self._credential = await self.core.tokens.GetAccessToken(token_pb2.GetAccessTokenRequest(**self.ref))
             except grpc.aio.AioRpcError as exc:
                 raise _core_refusal(exc, "token") from None
+            self._credentials.keep(self._key, self._credential)
         return self._credential
 
     async def _turn(self, bucket: str) -> None:
         request = budget_pb2.AcquireBudgetRequest(
-            **self.ref, bucket=bucket, cost=1, priority=self.priority, max_wait=Duration(seconds=int(MAX_WAIT))
+            **self.ref, bucket=bucket, cost=1, priority=self.priority, max_wait=_MAX_WAIT
         )
         try:
             grant = await self.core.budgets.AcquireBudget(request)
@@ -226,7 +284,7 @@ class Api:
 
     async def _report(self, bucket: str, response: httpx.Response) -> None:
         request = budget_pb2.ReportUsageRequest(
-            **self.ref, bucket=bucket, http_status=response.status_code, headers=dict(response.headers)
+            **self.ref, bucket=bucket, http_status=response.status_code, headers=rate_headers(response.headers)
         )
         # A lost report only delays the budget's correction; the call's own outcome matters more.
         with contextlib.suppress(grpc.aio.AioRpcError):
@@ -259,13 +317,11 @@ class Api:
         while True:
             credential = await self._credential_now()
             await self._turn(bucket)
-            merged = {**dict(credential.params), **(params or {})}
+            url = with_query(credential.base_url + path, {**dict(credential.params), **(params or {})})
             headers = {credential.header_name: credential.header_value}
             self.calls += 1
             try:
-                response = await self.http.request(
-                    method, credential.base_url + path, params=merged, json=wire_json(json), headers=headers
-                )
+                response = await self.http.request(method, url, json=wire_json(json), headers=headers)
             except httpx.TimeoutException as exc:
                 outcome = Outcome.UNKNOWN if not idempotent else Outcome.RETRY
                 raise CallFailed(Verdict(outcome, None, f"{method} {path}: no answer ({type(exc).__name__})")) from None
@@ -286,6 +342,7 @@ class Api:
     async def _invalidate(self, credential: token_pb2.GetAccessTokenResponse) -> None:
         rejected = credential.header_value.split(" ", 1)[-1]
         self._credential = None
+        self._credentials.drop(self._key, credential)
         try:
             await self.core.tokens.InvalidateAccessToken(
                 token_pb2.InvalidateAccessTokenRequest(**self.ref, rejected_token=rejected)

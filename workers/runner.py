@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,14 +18,14 @@ import structlog
 from arq.constants import in_progress_key_prefix as IN_PROGRESS_PREFIX
 from redis.asyncio import Redis
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.db import tenant_session
 from tenants.models import AlertRow, InboxEvent, Record, SyncRun, Tenant, TenantSetting
 from workers import alerts
 from workers.calls import CallFailed
-from workers.engine import records
+from workers.engine import record_rows, records
 from workers.engine.outcomes import Outcome, Reason, Verdict
+from workers.engine.pg import one_connection, tenant_tx
 from workers.flows import catalog
 from workers.flows.context import FlowContext, Services, Skipped, raise_alert
 from workers.flows.settings import SettingInvalid, parse
@@ -57,31 +59,38 @@ async def enqueue_record(
     )
 
 
+INBOX_EVENT = "SELECT state, body, provider, connection_id FROM inbox WHERE id = $1 FOR UPDATE"
+INGESTED = "UPDATE inbox SET state = 'ingested' WHERE id = $1"
+UNROUTED = "UPDATE records SET state = 'dead', reason = $2, last_error = $3, updated_at = now() WHERE id = $1"
+
+
 async def ingest_event(ctx: dict[str, Any], tenant_id: str, inbox_id: str) -> str:
     services: Services = ctx["services"]
     tenant = uuid.UUID(tenant_id)
-    async with tenant_session(services.sessions, tenant) as session:
-        event = await session.get(InboxEvent, uuid.UUID(inbox_id), with_for_update=True)
-        if event is None or event.state != "new":
+    async with tenant_tx(services.sessions, tenant) as db:
+        event = await db.fetchrow(INBOX_EVENT, uuid.UUID(inbox_id))
+        if event is None or event["state"] != "new":
             return "already ingested"
+        provider = event["provider"]
         try:
-            body = json.loads(event.body)
-            routed = catalog.route(event.provider, body) if isinstance(body, dict) else []
+            body = json.loads(event["body"])
+            routed = catalog.route(provider, body) if isinstance(body, dict) else []
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             routed, body = [], {"error": str(exc)}
-        extra = {"inbox_id": inbox_id, "connection_id": str(event.connection_id)}
+        extra = {"inbox_id": inbox_id, "connection_id": str(event["connection_id"])}
         started: list[Record] = []
         for flow, source, payload in routed:
-            record, new = await records.receive(session, tenant, flow, source, {**payload, **extra})
+            record, new = await record_rows.receive(db, tenant, flow, source, {**payload, **extra})
             if new:
                 started.append(record)
         if not routed:
             # Not a flow's business (an event we do not act on), yet kept as a record: nothing is lost.
-            payload = {"provider": event.provider, "body": event.body, **extra}
-            record, _ = await records.receive(session, tenant, "unrouted", f"inbox:{event.id}", payload)
-            record.state, record.reason = "dead", str(Reason.INVALID_SOURCE_DATA)
-            record.last_error = f"no flow acts on this {event.provider} event"
-        event.state = "ingested"
+            payload = {"provider": provider, "body": event["body"], **extra}
+            record, _ = await record_rows.receive(db, tenant, "unrouted", f"inbox:{inbox_id}", payload)
+            await db.execute(
+                UNROUTED, record.id, str(Reason.INVALID_SOURCE_DATA), f"no flow acts on this {provider} event"
+            )
+        await db.execute(INGESTED, uuid.UUID(inbox_id))
     for record in started:
         await enqueue_record(services, tenant, record)
     return ", ".join(f"{flow}:{source}" for flow, source, _ in routed) or "unrouted"
@@ -92,7 +101,8 @@ async def run_record(ctx: dict[str, Any], tenant_id: str, record_id: str) -> str
     redis: Redis = ctx["redis"]
     tenant, rid = uuid.UUID(tenant_id), uuid.UUID(record_id)
     lock = redis.lock(f"connectors:record-lock:{record_id}", timeout=ctx.get("record_lock_seconds", LOCK_SECONDS))
-    if not await lock.acquire(blocking=False):
+    # A random token of our own: redis-py's default (uuid1) asks a uuidd daemon over a socket first, every time.
+    if not await lock.acquire(blocking=False, token=uuid.uuid4().hex):
         return "another worker is running it"
     try:
         return await _attempt(services, tenant, rid)
@@ -104,50 +114,77 @@ async def run_record(ctx: dict[str, Any], tenant_id: str, record_id: str) -> str
 
 
 async def _attempt(services: Services, tenant: uuid.UUID, rid: uuid.UUID) -> str:
-    async with tenant_session(services.sessions, tenant) as session:
-        record = await session.get(Record, rid, with_for_update=True)
-        if record is None or record.state not in ("pending", "running"):
-            return f"nothing to do ({record.state if record else 'gone'})"
-        await records.begin(session, record)
-        stored = {row.key: row.value for row in (await session.execute(select(TenantSetting))).scalars()}
-    spec = catalog.FLOWS.get(record.flow)
-    try:
-        if spec is None:
-            raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"unknown flow {record.flow}"))
+    """One attempt, its steps' transactions on one connection held throughout; a failure is kept on a fresh
+    one (the held one may be what failed)."""
+    async with one_connection(services.sessions) as sessions:
+        held = replace(services, sessions=sessions)
+        async with tenant_tx(held.sessions, tenant) as db:
+            locked = await record_rows.lock(db, rid, with_settings=True)
+            if locked is None or locked.record.state not in ("pending", "running"):
+                return f"nothing to do ({locked.record.state if locked else 'gone'})"
+            record = locked.record
+            await record_rows.write(db, locked, [records.begun(record)])
+            stored = locked.settings or {}
+        spec = catalog.FLOWS.get(record.flow)
+        context: FlowContext | None = None
         try:
-            settings = parse(stored)
-        except SettingInvalid as exc:
-            raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"settings: {exc}")) from None
-        source_connection = (record.payload or {}).get("connection_id")
-        context = FlowContext(services, record, settings, uuid.UUID(source_connection) if source_connection else None)
-        await spec.run(context)
-    except Skipped as skipped:
-        async with tenant_session(services.sessions, tenant) as session:
-            record = await _locked(session, rid)
-            await records.skip(session, record, str(skipped))
-        return "skipped"
-    except CallFailed as failed:
-        return await _failed(services, tenant, rid, failed.verdict, failed.retry_after)
-    except Exception as exc:  # a defect or an unexpected answer: keep the record, retry, then dead-letter
-        log.exception("flow step crashed", record=str(rid))
-        verdict = Verdict(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
-        return await _failed(services, tenant, rid, verdict, None)
-    async with tenant_session(services.sessions, tenant) as session:
-        record = await _locked(session, rid)
-        await records.succeed(session, record)
+            if spec is None:
+                raise CallFailed(
+                    Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"unknown flow {record.flow}")
+                )
+            try:
+                settings = parse(stored)
+            except SettingInvalid as exc:
+                raise CallFailed(Verdict(Outcome.DEAD_LETTER, Reason.INVALID_SOURCE_DATA, f"settings: {exc}")) from None
+            source_connection = (record.payload or {}).get("connection_id")
+            context = FlowContext(held, record, settings, uuid.UUID(source_connection) if source_connection else None)
+            await spec.run(context)
+        except Exception as exc:
+            if context is not None and context.succeeded:  # after its last step was kept: nothing is lost
+                log.warning("flow failed after its record succeeded", record=str(rid), error=repr(exc))
+                return "succeeded"
+            return await _stopped(services, tenant, rid, exc)
+        if not context.succeeded:
+            await _finish(held, tenant, rid, records.succeeded)
     return "succeeded"
 
 
-async def _locked(session: AsyncSession, rid: uuid.UUID) -> Record:
-    return (await session.execute(select(Record).where(Record.id == rid).with_for_update())).scalar_one()
+async def _stopped(services: Services, tenant: uuid.UUID, rid: uuid.UUID, exc: Exception) -> str:
+    """The attempt ended early: skipped, refused or failed by the provider, or crashed."""
+    if isinstance(exc, Skipped):
+        why = str(exc)
+        await _finish(services, tenant, rid, lambda record: records.skipped(record, why))
+        return "skipped"
+    if isinstance(exc, CallFailed):
+        return await _failed(services, tenant, rid, exc.verdict, exc.retry_after)
+    # a defect or an unexpected answer: keep the record, retry, then dead-letter
+    log.error("flow step crashed", record=str(rid), exc_info=exc)
+    return await _failed(services, tenant, rid, Verdict(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}"), None)
+
+
+async def _finish(
+    services: Services, tenant: uuid.UUID, rid: uuid.UUID, transition: Callable[[Record], records.Entry]
+) -> Record:
+    """Apply ``transition`` to the record, locked afresh, in a transaction of its own."""
+    async with tenant_tx(services.sessions, tenant) as db:
+        locked = await record_rows.lock(db, rid)
+        if locked is None:
+            raise LookupError(f"record {rid} is gone")
+        await record_rows.write(db, locked, [transition(locked.record)])
+        return locked.record
 
 
 async def _failed(
     services: Services, tenant: uuid.UUID, rid: uuid.UUID, verdict: Verdict, retry_after: float | None
 ) -> str:
-    async with tenant_session(services.sessions, tenant) as session:
-        record = await _locked(session, rid)
-        final = await records.fail(session, record, verdict, retry_after=retry_after)
+    final = verdict
+
+    def fail(record: Record) -> records.Entry:
+        nonlocal final
+        final, entry = records.failed(record, verdict, retry_after=retry_after)
+        return entry
+
+    record = await _finish(services, tenant, rid, fail)
     if final.outcome is Outcome.DEAD_LETTER:
         await raise_alert(
             services,

@@ -7,8 +7,9 @@ from typing import Any
 
 from connector.v1 import webhook_pb2 as pb
 from connector.v1 import webhook_pb2_grpc
+from connectors import webhook_auth
 from connectors.changes import LocalCache
-from core import providers, webhooks
+from core import providers
 from core.connections import ConnectionRecord, Connections
 from core.errors import NotFound, NoWebhooks, WebhookRefused
 from core.providers.model import WebhookAuth
@@ -98,7 +99,15 @@ class WebhookService(webhook_pb2_grpc.WebhookServiceServicer):
         provider = providers.get(record.provider)
         headers = {name.lower(): value for name, value in request.headers.items()}
         query = [(q.name, q.value) for q in request.query]
-        problem = webhooks.problem(provider, secret.reveal(), headers, query, request.body, request.url_secret)
+        problem = webhook_auth.problem(
+            provider.webhook_auth.value,
+            provider.webhook_header or "",
+            secret.reveal(),
+            headers,
+            query,
+            request.body,
+            request.url_secret,
+        )
         if problem:
             raise WebhookRefused(f"not a webhook from this {provider.title} connection: {problem}")
         return pb.VerifyWebhookResponse(

@@ -46,11 +46,24 @@ class Kind(StrEnum):
 Ref = tuple[str, str]
 
 
+Pair = tuple[str, str, str, str]
+"""A link as stored: (kind_a, ref_a, kind_b, ref_b), the two identities in order."""
+
+
+def ordered(a: Ref, b: Ref) -> Pair | None:
+    """The stored form of "``a`` is ``b``" (one row whichever way round it is said); None when they are one."""
+    if a == b:
+        return None
+    (kind_a, ref_a), (kind_b, ref_b) = sorted((a, b))
+    return kind_a, ref_a, kind_b, ref_b
+
+
 async def link(session: AsyncSession, tenant_id: uuid.UUID, a: Ref, b: Ref, record_id: uuid.UUID | None = None) -> None:
     """Record that ``a`` and ``b`` name the same business object (idempotent)."""
-    if a == b:
+    pair = ordered(a, b)
+    if pair is None:
         return
-    (kind_a, ref_a), (kind_b, ref_b) = sorted((a, b))
+    kind_a, ref_a, kind_b, ref_b = pair
     await session.execute(
         insert(Link)
         .values(tenant_id=tenant_id, kind_a=kind_a, ref_a=ref_a, kind_b=kind_b, ref_b=ref_b, record_id=record_id)

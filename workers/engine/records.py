@@ -6,7 +6,9 @@
     dead ──replay──▶ pending          (the same record, the same keys: never a second invoice)
 
 Every transition appends to the record's hash-chained audit log. The sweeper re-enqueues ``due()`` records,
-so a job Redis lost is run again.
+so a job Redis lost is run again. Each transition is a pure function (``begun``, ``advanced``, ``failed``...)
+that changes the record in memory and names its audit entry, and a session function that appends it here;
+``record_rows`` applies the same transitions straight on asyncpg, on the worker's hot path.
 """
 
 from __future__ import annotations
@@ -68,29 +70,69 @@ async def receive(
     return record, inserted is not None
 
 
-async def begin(session: AsyncSession, record: Record) -> None:
+Entry = tuple[str, dict[str, Any]]
+"""What a transition puts in the record's audit log: the event's kind and data."""
+
+
+def begun(record: Record) -> Entry:
+    """``begin`` without the I/O: the record changed in memory, the audit entry to append."""
     if record.state not in ("pending", "running"):  # running: a worker died mid-attempt; this is the retry
         raise TransitionRefused(f"record {record.id} is {record.state}; only pending records run")
     record.state, record.attempts = "running", record.attempts + 1
-    await journal.append(session, record, "decided", {"attempt": record.attempts, "step": record.step})
+    return "decided", {"attempt": record.attempts, "step": record.step}
+
+
+def advanced(record: Record, step: str, target_refs: dict[str, str]) -> Entry:
+    record.step = step
+    record.target_refs = {**(record.target_refs or {}), **target_refs}
+    return "decided", {"step": step, "refs": target_refs}
+
+
+def succeeded(record: Record) -> Entry:
+    record.state, record.reason, record.last_error, record.next_attempt_at = "succeeded", None, None, None
+    return "decided", {"state": "succeeded", "refs": record.target_refs}
+
+
+def skipped(record: Record, why: str) -> Entry:
+    record.state, record.reason, record.last_error, record.next_attempt_at = "skipped", None, None, None
+    return "decided", {"state": "skipped", "why": why}
+
+
+def failed(
+    record: Record,
+    verdict: Verdict,
+    *,
+    retry_after: float | None = None,
+    max_attempts: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Verdict, Entry]:
+    """``fail`` without the I/O: the final verdict, the record changed in memory, the audit entry to append."""
+    final = after_attempts(verdict, record.attempts, max_attempts or MAX_ATTEMPTS)
+    record.last_error = final.message
+    if final.outcome is Outcome.DEAD_LETTER:
+        record.state, record.reason, record.next_attempt_at = "dead", str(final.reason), None
+        return final, ("dead_lettered", {"reason": record.reason, "error": final.message})
+    delay = backoff(record.attempts, retry_after) * RETRY_SCALE
+    record.state, record.next_attempt_at = "pending", (now or datetime.now(UTC)) + timedelta(seconds=delay)
+    return final, ("failed", {"outcome": str(final.outcome), "error": final.message, "retry_in_s": delay})
+
+
+async def begin(session: AsyncSession, record: Record) -> None:
+    await journal.append(session, record, *begun(record))
 
 
 async def advance(session: AsyncSession, record: Record, step: str, target_refs: dict[str, str]) -> None:
     """A step is done: remember what it created, so a retry starts after it."""
-    record.step = step
-    record.target_refs = {**(record.target_refs or {}), **target_refs}
-    await journal.append(session, record, "decided", {"step": step, "refs": target_refs})
+    await journal.append(session, record, *advanced(record, step, target_refs))
 
 
 async def succeed(session: AsyncSession, record: Record) -> None:
-    record.state, record.reason, record.last_error, record.next_attempt_at = "succeeded", None, None, None
-    await journal.append(session, record, "decided", {"state": "succeeded", "refs": record.target_refs})
+    await journal.append(session, record, *succeeded(record))
 
 
 async def skip(session: AsyncSession, record: Record, why: str) -> None:
     """Nothing to do for this record (already done elsewhere): it ends without being counted as a failure."""
-    record.state, record.reason, record.last_error, record.next_attempt_at = "skipped", None, None, None
-    await journal.append(session, record, "decided", {"state": "skipped", "why": why})
+    await journal.append(session, record, *skipped(record, why))
 
 
 async def fail(
@@ -103,17 +145,8 @@ async def fail(
     now: datetime | None = None,
 ) -> Verdict:
     """Schedule a retry, or dead-letter with the verdict's reason once retrying is pointless or used up."""
-    final = after_attempts(verdict, record.attempts, max_attempts or MAX_ATTEMPTS)
-    record.last_error = final.message
-    if final.outcome is Outcome.DEAD_LETTER:
-        record.state, record.reason, record.next_attempt_at = "dead", str(final.reason), None
-        await journal.append(session, record, "dead_lettered", {"reason": record.reason, "error": final.message})
-    else:
-        delay = backoff(record.attempts, retry_after) * RETRY_SCALE
-        record.state, record.next_attempt_at = "pending", (now or datetime.now(UTC)) + timedelta(seconds=delay)
-        await journal.append(
-            session, record, "failed", {"outcome": str(final.outcome), "error": final.message, "retry_in_s": delay}
-        )
+    final, entry = failed(record, verdict, retry_after=retry_after, max_attempts=max_attempts, now=now)
+    await journal.append(session, record, *entry)
     return final
 
 

@@ -25,11 +25,12 @@ from connector.v1 import common_pb2, connection_pb2
 from connectors.core_client import Authed
 from tenants.db import make_sessions, tenant_session
 from tenants.models import AlertRow, Effect, Record, TenantSetting
-from workers.calls import Api, CoreStubs, DryRun, Refused
-from workers.engine import journal, links, records
-from workers.engine.effects import Claim, ClaimState, Ledger
+from workers.calls import Api, CoreStubs, Credentials, DryRun, Refused
+from workers.engine import journal, links, record_rows, records
+from workers.engine.effects import Claim, ClaimState, Ledger, claim_in, complete_in
 from workers.engine.links import Kind
 from workers.engine.outcomes import Reason
+from workers.engine.pg import tenant_tx
 from workers.flows.settings import FlowSettings, parse
 from workers.queue import DELIVER_ALERT, QUEUE, RUN_RECORD, alert_job_id, record_job_id
 
@@ -45,6 +46,8 @@ class Services:
     connections: Authed
     http: httpx.AsyncClient
     enqueue: Enqueue
+    credentials: Credentials = field(default_factory=Credentials)
+    """Access tokens from the core, reused across attempts while young (``calls.REUSE_SECONDS``)."""
     listed: dict[uuid.UUID, tuple[float, list[tuple[str, str]]]] = field(default_factory=dict)
     """A tenant's connections as (provider, id), kept ``LISTED_SECONDS``: asked of the core once, not per record."""
 
@@ -81,6 +84,10 @@ class FlowContext:
     connection_id: uuid.UUID | None = None
     """The connection the source event came from (its provider's API is the first one asked for)."""
     _apis: dict[str, Api] = field(default_factory=dict)
+    succeeded: bool = False
+    """The record succeeded with the flow's last step (``advance(..., last=True)``): nothing is left to write."""
+    _claimed: dict[str, Claim] = field(default_factory=dict)
+    """Effects claimed with a step (``advance(..., claim=key)``), answered to this attempt's next ``claim(key)``."""
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -108,22 +115,39 @@ class FlowContext:
         link: tuple[Kind, str] | None = None,
         also: Iterable[tuple[Kind, str]] = (),
         payload: dict[str, Any] | None = None,
+        completes: tuple[str, dict[str, Any]] | None = None,
+        claim: str | None = None,
+        last: bool = False,
     ) -> None:
-        """The step is done: keep what it made, link the new identities to the source, move on."""
-        async with tenant_session(self.services.sessions, self.tenant_id) as session:
-            record = await self._reload(session)
+        """The step is done: keep what it made, link the new identities to the source, move on (one short
+        transaction: the record locked and re-read, then the record, its audit event and the links written).
+        In the same transaction: ``completes`` the step's effect (key, result) in the ledger; ``claim`` the next
+        step's effect (its ``claim(key)`` then answers at once); ``last``: the record succeeds with this step."""
+        async with tenant_tx(self.services.sessions, self.tenant_id) as db:
+            locked = await record_rows.lock(db, self.record.id)
+            if locked is None:
+                raise LookupError(f"record {self.record.id} is gone")
+            record = locked.record
             if payload:
                 record.payload = {**(record.payload or {}), **payload}
-            await records.advance(session, record, step, refs)
+            entries = [records.advanced(record, step, refs), *([records.succeeded(record)] if last else [])]
             source = _source_identity(record)
-            for kind, ref in [*([link] if link else []), *also]:
-                await links.link(session, self.tenant_id, source, (kind, ref), record.id)
+            pairs = [links.ordered(source, (kind, ref)) for kind, ref in [*([link] if link else []), *also]]
+            await record_rows.write(db, locked, entries, [pair for pair in pairs if pair is not None])
+            if completes is not None:
+                await complete_in(db, *completes)
+            if claim is not None:
+                self._claimed[claim] = await claim_in(db, self.tenant_id, record.id, claim)
             self.record = record
+        self.succeeded = last
 
     async def skip(self, why: str) -> None:
         raise Skipped(why)
 
     async def claim(self, key: str) -> Claim:
+        claimed = self._claimed.pop(key, None)
+        if claimed is not None:
+            return claimed
         return await self.services.ledger.claim(self.tenant_id, self.record.id, key)
 
     async def complete(self, key: str, result: dict[str, Any]) -> None:
@@ -199,7 +223,13 @@ class DryFlowContext(FlowContext):
         link: tuple[Kind, str] | None = None,
         also: Iterable[tuple[Kind, str]] = (),
         payload: dict[str, Any] | None = None,
+        completes: tuple[str, dict[str, Any]] | None = None,
+        claim: str | None = None,
+        last: bool = False,
     ) -> None:
+        # ``claim``: this dry run's own ``claim(key)`` answers from the ledger when the flow asks.
+        if completes is not None:
+            await self.complete(*completes)
         if payload:
             self.record.payload = {**(self.record.payload or {}), **payload}
         self.record.step, self.record.target_refs = step, {**(self.record.target_refs or {}), **refs}
@@ -303,7 +333,16 @@ async def open_api(
         if not found:
             raise Refused(Reason.NEEDS_REAUTH, f"the tenant has no {provider} connection: connect one, then replay")
         connection = preferred if preferred and str(preferred) in found else uuid.UUID(found[0])
-    return Api(services.core, services.http, tenant_id, connection, provider, priority=priority, dry_run=dry_run)
+    return Api(
+        services.core,
+        services.http,
+        tenant_id,
+        connection,
+        provider,
+        priority=priority,
+        dry_run=dry_run,
+        credentials=services.credentials,
+    )
 
 
 def read_only(services: Services) -> Services:

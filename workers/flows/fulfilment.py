@@ -277,6 +277,7 @@ async def run(ctx: FlowContext) -> None:
             "courier_chosen",
             {"courier_id": str(courier.id), "courier_name": courier.name, "payment_method": order["payment_method"]},
             payload={"adhoc_order": kept(order)},
+            claim=f"shiprocket:order:{number}",  # the next step's create, claimed with this one
         )
     if ctx.step == "courier_chosen":
         # The order as built when the courier was chosen: the same body on every attempt, no second look-up.
@@ -297,13 +298,14 @@ async def run(ctx: FlowContext) -> None:
             {"shiprocket_order_id": str(created["order_id"]), "shiprocket_shipment_id": str(created["shipment_id"])},
             link=(Kind.SHIPROCKET_ORDER, str(created["order_id"])),
             also=[(Kind.SHIPROCKET_SHIPMENT, str(created["shipment_id"]))],
+            claim=f"shiprocket:awb:{created['shipment_id']}",  # the next step's AWB, claimed with this one
         )
     if ctx.step == "shiprocket_order":
         refs = ctx.record.target_refs
         shipment_id = refs["shiprocket_shipment_id"]
         key = f"shiprocket:awb:{shipment_id}"
         claim = await ctx.claim(key)
-        assigned = claim.result
+        assigned, completes = claim.result, None
         if claim.state is not ClaimState.DONE:
             # Assigning again is refused once an AWB exists, so look first when an answer went missing.
             shipment: dict[str, Any] = {}
@@ -320,11 +322,16 @@ async def run(ctx: FlowContext) -> None:
                     message = data.get("awb_assign_error") or answer.get("message") or "AWB not assigned"
                     raise Refused(Reason.PROVIDER_REJECTED, f"Shiprocket did not assign an AWB: {message}")
                 assigned = {"awb": str(data["awb_code"]), "courier_name": str(data.get("courier_name") or "")}
-            await ctx.complete(key, assigned)
+            # Completed with the step, in its transaction: should that never commit, the claim stays open and the
+            # next attempt looks the AWB up (above) before assigning one.
+            completes = (key, assigned)
         assert assigned is not None
         courier_name = assigned["courier_name"] or refs.get("courier_name", "")
         await ctx.advance(
-            "awb", {"awb": assigned["awb"], "courier_name": courier_name}, link=(Kind.AWB, assigned["awb"])
+            "awb",
+            {"awb": assigned["awb"], "courier_name": courier_name},
+            link=(Kind.AWB, assigned["awb"]),
+            completes=completes,
         )
     if ctx.step == "awb":
         refs = ctx.record.target_refs
@@ -339,7 +346,7 @@ async def run(ctx: FlowContext) -> None:
             if await parcel.furthest_decided(ctx, refs["awb"]) is None:
                 fields["cf_shipment_status"] = settings.status_map.get("AWB ASSIGNED", "AWB Assigned")
             await write_back(zoho, salesorder_id, fields)
-            await ctx.advance("written_back", {})
+            await ctx.advance("written_back", {}, last=True)
 
 
 def route(provider: str, body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

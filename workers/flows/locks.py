@@ -16,12 +16,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workers.calls import CallFailed
 from workers.engine.outcomes import Outcome, Verdict
+from workers.engine.pg import driver_of, one_connection
 from workers.flows.context import FlowContext
 
 WAIT = 60.0
@@ -37,20 +38,21 @@ def key_of(tenant_id: uuid.UUID, name: str) -> int:
 @asynccontextmanager
 async def held(ctx: FlowContext, name: str, *, what: str, wait: float = WAIT) -> AsyncIterator[None]:
     """Run the block holding ``name``'s lock, on one pooled connection that the block's own transactions use
-    too, so an attempt needs one connection whether it waits or works. Not re-entrant: take one at a time."""
-    engine: AsyncEngine = ctx.services.sessions.kw["bind"]
+    too (the attempt's own, when it holds one), so an attempt needs one connection whether it waits or works.
+    Not re-entrant: take one at a time."""
     key = key_of(ctx.tenant_id, name)
-    async with engine.connect() as connection:
+    async with one_connection(ctx.services.sessions) as sessions:
+        connection: AsyncConnection = sessions.kw["bind"]
+        # Taken and given back outside any transaction (session-level), straight on the driver: one round trip each.
+        driver: Any = await driver_of(sessions)
         deadline, pause = asyncio.get_running_loop().time() + wait, 0.02
-        while not (await connection.execute(select(func.pg_try_advisory_lock(key)))).scalar_one():
-            await connection.commit()
+        while not await driver.fetchval(TRY_LOCK, key):
             if asyncio.get_running_loop().time() > deadline:
                 raise CallFailed(Verdict(Outcome.RETRY, None, f"{what} is busy (another attempt on it runs)"))
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
-        await connection.commit()
         shared = ctx.services
-        ctx.services = replace(shared, sessions=async_sessionmaker(connection, expire_on_commit=False))
+        ctx.services = replace(shared, sessions=sessions)
         try:
             yield
         finally:
@@ -58,7 +60,10 @@ async def held(ctx: FlowContext, name: str, *, what: str, wait: float = WAIT) ->
             try:
                 if connection.in_transaction():
                     await connection.rollback()
-                await connection.execute(select(func.pg_advisory_unlock(key)))
-                await connection.commit()
+                await driver.fetchval(UNLOCK, key)
             except Exception:  # a broken connection: dropping it releases the lock (the steps are committed)
                 await connection.invalidate()
+
+
+TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
+UNLOCK = "SELECT pg_advisory_unlock($1)"

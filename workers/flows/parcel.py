@@ -6,11 +6,8 @@ from __future__ import annotations
 import uuid
 from contextlib import AbstractAsyncContextManager
 
-from sqlalchemy import select
-
-from tenants.db import tenant_session
-from tenants.models import Record
 from workers.engine.links import Kind
+from workers.engine.pg import tenant_tx
 from workers.flows import locks
 from workers.flows.context import FlowContext
 
@@ -36,16 +33,18 @@ def parcel_lock(ctx: FlowContext, awb: str, wait: float = LOCK_WAIT) -> Abstract
 async def furthest_decided(ctx: FlowContext, awb: str) -> tuple[int, str] | None:
     """The highest-ranked status a tracking record of this parcel (other than this one) decided forward
     (rank, words); None while no tracking event moved it."""
-    async with tenant_session(ctx.services.sessions, ctx.tenant_id) as session:
-        rows = (
-            await session.execute(
-                select(Record.target_refs).where(
-                    Record.flow == TRACKING,
-                    Record.source_ref.startswith(f"{SOURCE}:{awb}:", autoescape=True),
-                    Record.id != ctx.record.id,
-                    Record.target_refs["decision"].astext == "forward",
-                )
-            )
-        ).scalars()
-        decided = [(int(refs["rank"]), str(refs["words"])) for refs in rows]
+    async with tenant_tx(ctx.services.sessions, ctx.tenant_id) as db:
+        rows = await db.fetch(FORWARD_DECIDED, TRACKING, f"{_like_escaped(f'{SOURCE}:{awb}:')}%", ctx.record.id)
+    decided = [(int(refs["rank"]), str(refs["words"])) for refs in (row["target_refs"] for row in rows)]
     return max(decided) if decided else None
+
+
+FORWARD_DECIDED = (
+    "SELECT target_refs FROM records WHERE flow = $1 AND source_ref LIKE $2 ESCAPE '/' AND id <> $3"
+    " AND target_refs ->> 'decision' = 'forward'"
+)
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE (with ESCAPE '/')."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
