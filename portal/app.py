@@ -121,7 +121,7 @@ def create_app(settings: Settings, *, core_token: str, config: PortalConfig | No
             secret=config.secret,
             cookie_secure=config.secure_cookies,
             cookie_samesite="lax",
-            exclude=["^/hooks/"],
+            exclude=["^/hooks(/|$)"],
         ),
         template_config=TEMPLATE_CONFIG,
         exception_handlers=HANDLERS,

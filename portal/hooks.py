@@ -51,10 +51,8 @@ from urllib.parse import parse_qsl
 import asyncpg
 import grpc
 import structlog
-from litestar import Request, Response, Router, post
-from litestar.datastructures import State
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import FromPath
+from litestar import Router, asgi
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from connector.v1 import common_pb2
 from connectors.jobs import JobQueue
@@ -255,56 +253,84 @@ class Ingress:
         return row["event_id"], row["created"], row["event_state"]
 
 
-def read_delivery(
-    request: Request[Any, Any, State], provider: str, connection_id: str, url_secret: str, body: bytes
-) -> Delivery:
+def read_delivery(scope: Scope, provider: str, connection_id: str, url_secret: str, body: bytes) -> Delivery:
     """The request as the ingress sees it: headers lower-case (joined per name), query in order, raw body."""
     headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
+    for raw_name, raw_value in scope["headers"]:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    query = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    remote = request.client.host if request.client else ""
-    return Delivery(provider, connection_id, url_secret, headers, query, body, remote)
+    query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    return Delivery(provider, connection_id, url_secret, headers, query, body, _remote(scope))
 
 
-def _response(answer: Answer) -> Response[dict[str, str]]:
-    return Response(answer.body, status_code=answer.status, headers=answer.headers)
+def _remote(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
-async def _handle(request: Request[Any, Any, State], provider: str, connection_id: str, url_secret: str) -> Answer:
-    ingress: Ingress = request.app.state.ingress
-    remote = request.client.host if request.client else ""
-    refused = ingress.check_address(provider, connection_id, remote)
-    if refused is not None:
-        return refused
-    try:
-        body = await request.body()
-    except RequestEntityTooLarge:
-        return ingress.refuse_early(provider, connection_id, remote, 413, f"body larger than {MAX_BODY} bytes")
-    return await ingress.receive(read_delivery(request, provider, connection_id, url_secret, body))
+async def _body(scope: Scope, receive: Receive) -> bytes | None:
+    """The request's body, or None when it is larger than ``MAX_BODY`` (read no further)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+            return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
-@post("/{provider:str}/{connection_id:str}", request_max_body_size=MAX_BODY, status_code=202, name="hooks:receive")
-async def receive(
-    request: Request[Any, Any, State], provider: FromPath[str], connection_id: FromPath[str]
-) -> Response[dict[str, str]]:
-    return _response(await _handle(request, provider, connection_id, ""))
+class ClientDisconnected(Exception):
+    """The sender hung up before its body was read: there is no one to answer."""
 
 
-@post(
-    "/{provider:str}/{connection_id:str}/{url_secret:str}",
-    request_max_body_size=MAX_BODY,
-    status_code=202,
-    name="hooks:receive-with-secret",
-)
-async def receive_with_secret(
-    request: Request[Any, Any, State],
-    provider: FromPath[str],
-    connection_id: FromPath[str],
-    url_secret: FromPath[str],
-) -> Response[dict[str, str]]:
-    return _response(await _handle(request, provider, connection_id, url_secret))
+async def _answer(send: Send, answer: Answer) -> None:
+    body = json.dumps(answer.body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(name.encode(), value.encode()) for name, value in answer.headers.items()]
+    await send(HTTPResponseStartEvent(type="http.response.start", status=answer.status, headers=headers))
+    await send(HTTPResponseBodyEvent(type="http.response.body", body=body, more_body=False))
+
+
+async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
+    """One delivery, on the bare ASGI interface: the ingress is the portal's hot path, and Litestar's request
+    and response machinery would cost it more than its own work does."""
+    ingress: Ingress = scope["app"].state.ingress
+    remote = _remote(scope)
+    segments = scope["path"].strip("/").split("/")  # under the mount: provider, connection[, url secret]
+    if len(segments) not in (2, 3):
+        await _answer(send, Answer(404, {"error": "webhooks go to /hooks/{provider}/{connection}"}))
+        return
+    provider, connection_id, url_secret = segments[0], segments[1], segments[2] if len(segments) == 3 else ""
+    if scope.get("method") != "POST":
+        await _answer(send, Answer(405, {"error": "webhooks are delivered with POST"}, {"allow": "POST"}))
+        return
+    answer = ingress.check_address(provider, connection_id, remote)
+    if answer is None:
+        try:
+            body = await _body(scope, receive)
+        except ClientDisconnected:
+            return
+        if body is None:
+            answer = ingress.refuse_early(provider, connection_id, remote, 413, f"body larger than {MAX_BODY} bytes")
+        else:
+            answer = await ingress.receive(read_delivery(scope, provider, connection_id, url_secret, body))
+    await _answer(send, answer)
+
+
+@asgi("/hooks", is_mount=True, copy_scope=False, name="hooks:receive", opt=at(Access.PUBLIC))
+async def receive(scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /hooks/{provider}/{connection_id}``: Zoho (HMAC signature), Shiprocket (x-api-key);
+    ``POST /hooks/{provider}/{connection_id}/{url_secret}``: ShipStation (the secret is in the URL)."""
+    await _serve(scope, receive, send)
 
 
 def _bind(resources: Resources) -> Mapping[str, object]:
@@ -314,6 +340,6 @@ def _bind(resources: Resources) -> Mapping[str, object]:
 SLICE = Slice(
     "hooks",
     # Providers sign in with the connection's secret (checked above), not a session: public to the access guard.
-    Router("/hooks", route_handlers=[receive, receive_with_secret], opt=at(Access.PUBLIC), include_in_schema=False),
+    Router("/", route_handlers=[receive], opt=at(Access.PUBLIC), include_in_schema=False),
     _bind,
 )

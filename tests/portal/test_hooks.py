@@ -387,3 +387,14 @@ async def test_a_deleted_connections_deliveries_are_refused_at_once(
         return r.status_code == 404 and "does not exist" in r.json()["error"]
 
     await eventually(refused, "deliveries to the deleted connection to be refused", seconds=5)
+
+
+async def test_other_methods_and_addresses_under_hooks_are_refused_plainly(
+    portal: Portal, http: httpx.AsyncClient
+) -> None:
+    connection = str(uuid.uuid4())
+    r = await http.get(f"{portal.url}/hooks/zoho/{connection}")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and "POST" in r.json()["error"]
+    for path in ("/hooks", "/hooks/zoho", f"/hooks/shipstation/{connection}/secret/extra"):
+        r = await http.post(portal.url + path, content=b"{}")
+        assert r.status_code == 404 and r.json()["error"] == "webhooks go to /hooks/{provider}/{connection}", path
