@@ -68,7 +68,6 @@ MAX_BODY: Final = 1024 * 1024
 RETRY_AFTER: Final = "5"
 LOGGED_SEGMENT: Final = 64
 """URL segments are logged up to this length (anyone can send anything)."""
-VERIFY_TIMEOUT: Final = 5.0
 
 
 @dataclass(frozen=True)
