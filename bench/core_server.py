@@ -7,6 +7,7 @@ slow the servers: a bare grpc.aio echo service and the core, with one tenant and
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import signal
 import sys
@@ -61,6 +62,8 @@ async def main(ready: Path) -> None:
     await asyncio.to_thread(migrate, settings)
     echo, echo_port = await _echo_server()
     core = await start(settings, "127.0.0.1:0")
+    # A replica that sends every budget call to Redis at once, to show what lingering buys.
+    eager = await start(dataclasses.replace(settings, budget_linger_ms=0), "127.0.0.1:0")
     try:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{core.port}")
         meta = (("authorization", f"Bearer {TOKEN}"),)
@@ -83,6 +86,7 @@ async def main(ready: Path) -> None:
                 {
                     "echo_port": echo_port,
                     "core_port": core.port,
+                    "eager_core_port": eager.port,
                     "token": TOKEN,
                     "tenant_id": tenant.tenant_id,
                     "connection_id": connection.connection_id,
@@ -94,6 +98,7 @@ async def main(ready: Path) -> None:
         await stop.wait()
     finally:
         await core.stop(0)
+        await eager.stop(0)
         await echo.stop(0)
         await drop_database_async(url)
 

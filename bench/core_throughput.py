@@ -4,6 +4,9 @@ own process (``bench.core_server``) and this one only generates the load.
 For each: the maximum throughput with 32 concurrent callers, then p50/p99 latency at half of that load.
 Printed as ratios to the echo service. Needs PostgreSQL and Redis; makes and drops its own database.
 Target (Core issue): at least 70 % of the echo's throughput, p99 at most 5 ms at half the maximum load.
+
+The core runs with its default budget linger (``CONNECTORS_BUDGET_LINGER_MS``); "no linger" is a replica that
+sends each budget call to Redis at once, for comparison.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ async def _measure_all(info: dict[str, Any]) -> dict[str, dict[str, float]]:
     meta = (("authorization", f"Bearer {info['token']}"),)
     tokens = Authed(token_pb2_grpc.TokenServiceStub(channel), meta)
     budgets = Authed(budget_pb2_grpc.BudgetServiceStub(channel), meta)
+    eager_channel = grpc.aio.insecure_channel(f"127.0.0.1:{info['eager_core_port']}")
+    eager_budgets = Authed(budget_pb2_grpc.BudgetServiceStub(eager_channel), meta)
     echo = echo_channel.unary_unary(
         "/bench.Echo/Echo",
         request_serializer=token_pb2.GetAccessTokenRequest.SerializeToString,
@@ -69,6 +74,7 @@ async def _measure_all(info: dict[str, Any]) -> dict[str, dict[str, float]]:
         "bare echo": lambda: echo(token_request, metadata=meta),  # the same message and metadata
         "GetAccessToken": lambda: tokens.GetAccessToken(token_request),
         "AcquireBudget": lambda: _granted_or_refused(budgets.AcquireBudget(budget_request)),
+        "  no linger": lambda: _granted_or_refused(eager_budgets.AcquireBudget(budget_request)),
     }
     # Interleaved rounds and medians: the machine's drift (two cores shared by client, server and Redis) then
     # falls on every kind alike.
@@ -89,6 +95,7 @@ async def _measure_all(info: dict[str, Any]) -> dict[str, dict[str, float]]:
         }
     await echo_channel.close()
     await channel.close()
+    await eager_channel.close()
     return results
 
 

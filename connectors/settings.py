@@ -38,6 +38,9 @@ class Settings:
     budget_time_scale: float = 1.0
     """CONNECTORS_BUDGET_TIME_SCALE: how much faster than real time provider limits run (a sandbox's
     compressed clock; 1 against real providers)."""
+    budget_linger_ms: float = 1.0
+    """CONNECTORS_BUDGET_LINGER_MS: while budget calls come faster than one per half this time, the core holds
+    each for up to this long to send it to Redis with those arriving meanwhile (0: every call at once)."""
 
     @property
     def app_url(self) -> str:
@@ -85,6 +88,7 @@ class Settings:
             rate_limits=env.get("CONNECTORS_RATE_LIMITS", cls.rate_limits),
             oauth_clients=env.get("CONNECTORS_OAUTH_CLIENTS", cls.oauth_clients),
             budget_time_scale=float(env.get("CONNECTORS_BUDGET_TIME_SCALE", str(cls.budget_time_scale))),
+            budget_linger_ms=float(env.get("CONNECTORS_BUDGET_LINGER_MS", str(cls.budget_linger_ms))),
             sandbox_host=env.get("CONNECTORS_SANDBOX_HOST", cls.sandbox_host),
             sandbox_port_offset=int(env.get("CONNECTORS_SANDBOX_PORT_OFFSET", str(cls.sandbox_port_offset))),
         )

@@ -111,9 +111,10 @@ return tostring(level)
 
 
 class Budgets:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, linger: float = 0.0) -> None:
+        """``linger``: seconds a script call may wait to go to Redis with others (``RedisWire``)."""
         self.redis = redis
-        self.wire = RedisWire(redis)
+        self.wire = RedisWire(redis, linger=linger)
         self._acquire = Script(self.wire, _ACQUIRE)
         self._report = Script(self.wire, _REPORT)
 

@@ -91,7 +91,7 @@ async def start(settings: Settings, addr: str | None = None) -> Core:
     await changes.start()
     connections = Connections(sessions, vault, tenants, settings, changes)
     usage = UsageStats(redis)
-    budgets = Budgets(redis)
+    budgets = Budgets(redis, linger=settings.budget_linger_ms / 1000)
     metering = Metering(budgets, usage, settings.budget_time_scale)
     token_manager = TokenManager(connections, redis, http, metering=metering)
     queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))

@@ -102,3 +102,72 @@ async def test_calls_made_while_an_earlier_one_awaits_its_reply_are_all_answered
     finally:
         await redis.delete(key)
         await wire.close()
+
+
+def _count_writes(wire: RedisWire) -> list[bytes]:
+    """The writes the wire makes from now on (spying on its own transport, which still sends them)."""
+    protocol = wire._protocol
+    assert protocol is not None and protocol.transport is not None
+    transport = protocol.transport
+    writes: list[bytes] = []
+    send = transport.write
+
+    def write(data: bytes | bytearray | memoryview) -> None:
+        writes.append(bytes(data))
+        send(data)
+
+    transport.write = write  # type: ignore[method-assign]
+    return writes
+
+
+async def test_a_busy_callers_commands_linger_into_one_write(redis: Redis) -> None:
+    """Commands a millisecond apart, each of which Redis would answer before the next (a write each without a
+    linger): with a linger of 50 ms they wait for one another and go together, each caller with its own reply."""
+    wire = RedisWire(redis, linger=0.05)
+    key = f"test-wire-{uuid.uuid4().hex}"
+    try:
+        await asyncio.gather(*(wire.call("PING") for _ in range(40)))  # a burst sets the pace
+        writes = _count_writes(wire)
+        calls = []
+        for _ in range(10):
+            calls.append(asyncio.ensure_future(wire.call("INCR", key)))
+            await asyncio.sleep(0.001)
+        assert await asyncio.wait_for(asyncio.gather(*calls), 2) == list(range(1, 11))
+        assert len(writes) <= 2, f"{len(writes)} writes for 10 commands"
+        assert sum(w.count(b"INCR") for w in writes) == 10
+    finally:
+        await redis.delete(key)
+        await wire.close()
+
+
+async def test_an_occasional_command_goes_at_once_whatever_the_linger(redis: Redis) -> None:
+    """Commands a tenth of a second apart are not held for a linger of one second: lingering is for callers
+    that come faster than one per half the linger."""
+    wire = RedisWire(redis, linger=1.0)
+    try:
+        for _ in range(4):
+            assert await asyncio.wait_for(wire.call("PING"), 0.5) == b"PONG"
+            await asyncio.sleep(0.1)
+    finally:
+        await wire.close()
+
+
+async def test_closing_sends_a_lingering_batch_and_fails_its_unread_replies(redis: Redis) -> None:
+    wire = RedisWire(redis, linger=5.0)
+    key = f"test-wire-{uuid.uuid4().hex}"
+    try:
+        await asyncio.gather(*(wire.call("PING") for _ in range(40)))
+        held = asyncio.ensure_future(wire.call("INCR", key))
+        await asyncio.sleep(0.05)
+        assert not held.done()  # lingering
+        await wire.close()
+        with pytest.raises(ConnectionError):
+            await asyncio.wait_for(held, 2)
+        for _ in range(100):  # sent before the close: Redis runs it
+            if await redis.get(key) == b"1":
+                break
+            await asyncio.sleep(0.01)
+        assert await redis.get(key) == b"1"
+    finally:
+        await redis.delete(key)
+        await wire.close()
