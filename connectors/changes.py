@@ -1,11 +1,12 @@
-"""Connection changes, announced to every core replica and portal so their in-process caches never serve
-stale data.
+"""Connection changes, announced to every core replica, portal and worker so their in-process caches never
+serve stale data.
 
-Each core replica keeps recently used connection records and credentials in memory for a few seconds, and
-each portal its webhook verifiers (``LocalCache``). Whatever changes a connection (new credentials, a
-refresh, an invalidation after a provider 401, a move to needs_reauth, deletion) publishes its id on one
-Redis channel; every subscriber drops it. The time-to-live is the safety net should a message be lost, and
-``ChangeFeed.live`` says whether the feed is subscribed at all (a cache must not be trusted while not).
+Each core replica keeps recently used connection records and credentials in memory for a few seconds, each
+portal its webhook verifiers, and each worker the access tokens the core handed it (``LocalCache``). Whatever
+changes a connection (new credentials, a refresh, an invalidation after a provider 401, a move to
+needs_reauth, deletion) publishes its id on one Redis channel; every subscriber drops it. The time-to-live is
+the safety net should a message be lost, and ``ChangeFeed.live`` says whether the feed is subscribed at all (a
+cache must not be trusted while not).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class LocalCache(Generic[V]):
 
     def put(self, key: Hashable, value: V, ttl: float | None = None) -> None:
         self._items[key] = (time.monotonic() + (self.ttl if ttl is None else ttl), value)
+
+    def discard(self, key: Hashable) -> None:
+        self._items.pop(key, None)
 
     def drop_connection(self, connection_id: str) -> None:
         """Drop every entry whose key is a tuple ending in the connection's id."""

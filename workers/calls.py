@@ -30,6 +30,7 @@ import httpx
 from google.protobuf.duration_pb2 import Duration
 
 from connector.v1 import budget_pb2, budget_pb2_grpc, common_pb2, token_pb2, token_pb2_grpc
+from connectors.changes import ChangeFeed, LocalCache
 from connectors.core_client import Authed
 from workers.engine.outcomes import Outcome, Reason, Verdict, judge
 
@@ -38,7 +39,7 @@ MAX_WAIT = 30.0
 _MAX_WAIT = Duration(seconds=int(MAX_WAIT))
 REUSE_SECONDS = 60.0
 """How long a worker reuses an access token the core handed out (never past the token's own expiry, less
-``EXPIRY_MARGIN``): calls after that ask the core again, so a connection revoked there stops being used soon."""
+``EXPIRY_MARGIN``, and not once its connection has changed at the core: ``Credentials``)."""
 EXPIRY_MARGIN = 60.0
 RATE_HEADER_WORDS = ("rate", "limit", "retry", "reset")
 """A response header whose name has one of these words is reported to the budget (Retry-After, X-Rate-Limit-*,
@@ -75,31 +76,35 @@ class CoreStubs:
 Credential = token_pb2.GetAccessTokenResponse
 
 
-@dataclass
 class Credentials:
-    """Access tokens the core handed out, reused by every attempt of this worker until ``REUSE_SECONDS`` pass or
-    the token nears its expiry, so a provider call costs one budget RPC, not a token RPC as well."""
+    """Access tokens the core handed out, reused by every attempt of this worker until ``REUSE_SECONDS`` pass,
+    the token nears its expiry, or its connection changes anywhere (the change feed: new credentials, a refresh,
+    needs_reauth, deletion), so a provider call costs one budget RPC, not a token RPC as well. While the feed is
+    not subscribed nothing is kept: every call asks the core."""
 
-    kept: dict[tuple[str, str], tuple[float, Credential]] = field(default_factory=dict)
+    def __init__(self, feed: ChangeFeed | None = None) -> None:
+        self.feed = feed
+        self._kept: LocalCache[Credential] = feed.cache(REUSE_SECONDS) if feed else LocalCache(REUSE_SECONDS)
+
+    @property
+    def _trusted(self) -> bool:
+        return self.feed is not None and self.feed.live
 
     def get(self, ref: tuple[str, str]) -> Credential | None:
-        kept = self.kept.get(ref)
-        if kept is None or kept[0] <= time.monotonic():
-            return None
-        return kept[1]
+        return self._kept.get(ref) if self._trusted else None
 
     def keep(self, ref: tuple[str, str], credential: Credential) -> None:
         seconds = REUSE_SECONDS
         if credential.HasField("expire_time"):
             seconds = min(seconds, credential.expire_time.ToNanoseconds() / 1e9 - time.time() - EXPIRY_MARGIN)
-        if seconds > 0:
-            self.kept[ref] = (time.monotonic() + seconds, credential)
+        if seconds > 0 and self._trusted:
+            self._kept.put(ref, credential, seconds)
 
     def drop(self, ref: tuple[str, str], credential: Credential) -> None:
         """Forget ``credential`` (refused by the provider), unless a fresher one was kept meanwhile."""
-        kept = self.kept.get(ref)
-        if kept is not None and kept[1].header_value == credential.header_value:
-            del self.kept[ref]
+        kept = self._kept.get(ref)
+        if kept is not None and kept.header_value == credential.header_value:
+            self._kept.discard(ref)
 
 
 def rate_headers(headers: httpx.Headers) -> dict[str, str]:

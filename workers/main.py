@@ -23,10 +23,11 @@ from httpx_aiohttp import AiohttpTransport
 from sqlalchemy.orm import configure_mappers
 
 from connector.v1 import connection_pb2_grpc
+from connectors.changes import ChangeFeed
 from connectors.core_client import Authed
 from connectors.settings import Settings
 from tenants.db import make_app_engine, make_sessions
-from workers.calls import CoreStubs
+from workers.calls import CoreStubs, Credentials
 from workers.flows.context import Services
 from workers.preview import preview_record
 from workers.queue import QUEUE
@@ -46,7 +47,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     # times the CPU, polling every idle socket on each request (``make bench``: bench.fulfilment_rate).
     http = httpx.AsyncClient(timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)), transport=AiohttpTransport())
     redis = ctx["redis"]
-    ctx["closers"] = [engine.dispose, channel.close, http.aclose]
+    changes = ChangeFeed(redis)
+    await changes.start(wait=0)  # until it is subscribed, every provider call asks the core for its token
+    ctx["closers"] = [changes.stop, engine.dispose, channel.close, http.aclose]
     ctx["record_lock_seconds"] = float(os.environ.get("CONNECTORS_RECORD_LOCK_SECONDS", "300"))
     ctx["inbox_stale_seconds"] = float(os.environ.get("CONNECTORS_INBOX_STALE_SECONDS", "10"))
     ctx["services"] = Services(
@@ -55,6 +58,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         connections=Authed(connection_pb2_grpc.ConnectionServiceStub(channel), (("authorization", f"Bearer {token}"),)),
         http=http,
         enqueue=redis.enqueue_job,
+        credentials=Credentials(changes),
     )
 
 

@@ -47,7 +47,8 @@ class Services:
     http: httpx.AsyncClient
     enqueue: Enqueue
     credentials: Credentials = field(default_factory=Credentials)
-    """Access tokens from the core, reused across attempts while young (``calls.REUSE_SECONDS``)."""
+    """Access tokens from the core, reused across attempts while young and unchanged (``calls.Credentials``;
+    without a change feed, none are kept)."""
     listed: dict[uuid.UUID, tuple[float, list[tuple[str, str]]]] = field(default_factory=dict)
     """A tenant's connections as (provider, id), kept ``LISTED_SECONDS``: asked of the core once, not per record."""
 
