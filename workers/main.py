@@ -39,7 +39,9 @@ from workers.schedule import schedule_runs
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_mappers()  # once, here, rather than inside the first job that touches a model
-    engine = make_app_engine(settings, pool_size=20, max_overflow=4)  # max_jobs; overflow reconnects per use
+    # An attempt holds one connection through its provider calls (``one_connection``): one per job at once, and
+    # a few for the sweeper and scheduler (overflow reconnects per use).
+    engine = make_app_engine(settings, pool_size=WorkerSettings.max_jobs, max_overflow=4)
     channel = grpc.aio.insecure_channel(settings.core_addr)
     token = settings.service_token("workers")
     seconds = float(ctx.get("http_timeout") or os.environ.get("CONNECTORS_HTTP_TIMEOUT_SECONDS", "30"))
