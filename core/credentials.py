@@ -21,6 +21,9 @@ class CredentialSchema:
     required: tuple[str, ...] = ()
     one_of: tuple[tuple[str, ...], ...] = ()
     """Alternatives of which at least one complete group is needed (Magento: token, or user and password)."""
+    shown: tuple[str, ...] = ()
+    """Parameters that say which account the connection reaches (``Connection.account``): never a secret or
+    half of one."""
 
 
 SCHEMAS: dict[str, CredentialSchema] = {
@@ -29,8 +32,11 @@ SCHEMAS: dict[str, CredentialSchema] = {
         secret=("client_secret", "refresh_token"),
         params=("client_id", "organization_id"),
         required=("client_id", "client_secret"),
+        shown=("organization_id",),
     ),
-    "shiprocket": CredentialSchema("password", secret=("password",), params=("email",), required=("email", "password")),
+    "shiprocket": CredentialSchema(
+        "password", secret=("password",), params=("email",), required=("email", "password"), shown=("email",)
+    ),
     "shipstation": CredentialSchema(
         "api_key", secret=("api_secret",), params=("api_key",), required=("api_key", "api_secret")
     ),
@@ -39,12 +45,14 @@ SCHEMAS: dict[str, CredentialSchema] = {
         secret=("password", "integration_token"),
         params=("store_url", "username"),
         one_of=(("integration_token",), ("username", "password")),
+        shown=("username",),  # the store is the connection's api_base_url
     ),
     "amazon": CredentialSchema(
         "amazon",
         secret=("client_secret", "refresh_token"),
         params=("client_id", "selling_partner_id", "marketplace_id"),
         required=("client_id", "client_secret", "refresh_token"),
+        shown=("selling_partner_id", "marketplace_id"),
     ),
 }
 

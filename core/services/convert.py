@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from connector.v1 import common_pb2, connection_pb2
 from core.connections import ConnectionRecord
+from core.credentials import SCHEMAS
 from core.errors import InvalidArgument
 from core.providers.model import Environment
 from core.tenancy import parse_id
@@ -107,4 +108,5 @@ def connection(record: ConnectionRecord) -> connection_pb2.Connection:
         credential_fields=list(record.credential_fields),
         create_time=timestamp(record.created_at),
         update_time=timestamp(record.updated_at),
+        account={k: str(record.params[k]) for k in SCHEMAS[record.provider].shown if record.params.get(k)},
     )

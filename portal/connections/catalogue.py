@@ -231,6 +231,15 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 (Amazon's seller and marketplace: budgets are counted per seller)."""
 
 
+ACCOUNT_LABELS = {
+    "organization_id": "Organisation",
+    "email": "Account",
+    "username": "Admin user",
+    "selling_partner_id": "Seller",
+    "marketplace_id": "Marketplace",
+}
+"""What a connection's ``account`` entries are called on its page."""
+
 PLATFORM_APP_FIELDS = {("zoho", "client_id"), ("zoho", "client_secret")}
 """Left empty, the core uses the platform's own OAuth app (``CONNECTORS_OAUTH_CLIENTS``), or says it has none."""
 

@@ -106,6 +106,8 @@ class ConnectionView:
     """False for a Zoho connection whose OAuth grant has not completed (no refresh token yet)."""
     organisation: bool
     """Zoho: whether the organisation calls go to is known (given, or found at the first token)."""
+    account: dict[str, str]
+    """Which account at the provider the connection reaches (``Connection.account``: never a secret)."""
     credential_fields: tuple[str, ...]
     created: datetime | None
     updated: datetime | None
@@ -113,6 +115,15 @@ class ConnectionView:
     webhooks: bool
     health: Health | None = None
     webhook: WebhookSetup | None = None
+
+    @property
+    def account_rows(self) -> list[tuple[str, str]]:
+        """The account as (label, value) rows, the Zoho organisation apart (it has a row of its own)."""
+        return [
+            (catalogue.ACCOUNT_LABELS.get(name, name), value)
+            for name, value in self.account.items()
+            if name != "organization_id"
+        ]
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,7 @@ def view_of(
         advice=advice(status, title.split(" ")[0] if oauth else title, oauth, authorised),
         authorised=authorised,
         organisation="organization_id" in fields,
+        account=dict(connection.account),
         credential_fields=fields,
         created=_time(connection.create_time),
         updated=_time(connection.update_time),
@@ -323,6 +335,7 @@ def connection_json(view: ConnectionView, *, detail: bool = False) -> dict[str, 
         "advice": view.advice or None,
         "authorised": view.authorised,
         "credential_fields": list(view.credential_fields),
+        "account": view.account,
         "created_at": _iso(view.created),
         "updated_at": _iso(view.updated),
         "health": health_json(view.health),

@@ -94,6 +94,38 @@ async def test_every_provider_connects_tests_ok_and_its_token_works(
         assert r.status_code == 200, r.text
 
 
+ACCOUNT_SHOWN = {
+    "zoho": {"organization_id"},
+    "shiprocket": {"email"},
+    "shipstation": set(),  # its API key is half of the credential
+    "magento": {"username"},  # the store is api_base_url
+    "amazon": {"selling_partner_id", "marketplace_id"},
+}
+
+
+@pytest.mark.parametrize("provider", sorted(ACCOUNT_SHOWN))
+async def test_a_connection_names_the_account_it_reaches_and_nothing_secret(
+    core: CoreHandle, sandboxes: Any, provider: str
+) -> None:
+    info = sandboxes.fresh(provider)
+    tenant = await new_tenant(core)
+    created = await connect(core, tenant, provider, info)
+    stub = core.stub(connection_pb2_grpc.ConnectionServiceStub)
+    ref = {"tenant_id": tenant, "connection_id": created.connection_id}
+    await stub.TestConnection(connection_pb2.TestConnectionRequest(**ref))  # Zoho finds its organisation here
+    connection = (await stub.GetConnection(connection_pb2.GetConnectionRequest(**ref))).connection
+    assert set(connection.account) == ACCOUNT_SHOWN[provider]
+    _, _, creds = credentials_for(provider, info)
+    sent = getattr(creds, creds.WhichOneof("kind") or "")
+    for field, value in sent.ListFields():
+        if field.name in connection.account:
+            assert connection.account[field.name] == value
+        elif isinstance(value, str) and len(value) > 3:
+            assert value not in str(connection), f"{field.name} is shown"
+    if provider == "zoho":
+        assert connection.account["organization_id"] == "60012345678"
+
+
 async def test_secrets_never_come_back_and_are_never_stored_in_plain_text(
     core: CoreHandle, sandboxes: Any, database_url: str
 ) -> None:

@@ -92,6 +92,7 @@ async def test_a_merchant_connects_shiprocket_and_sees_it_healthy_with_the_webho
         connection_id, shown = await _connect_shiprocket(v, info)
         assert "Test passed" in shown and "Healthy" in shown and 'class="status ok"' in shown
         assert info["demo"]["password"] not in shown
+        assert re.search(rf"<dt>Account</dt>\s*<dd>{re.escape(info['demo']['email'])}</dd>", shown)
 
         setup = await portal.core.stub(webhook_pb2_grpc.WebhookServiceStub).GetWebhookSetup(
             webhook_pb2.GetWebhookSetupRequest(tenant_id=me["tenant_id"], connection_id=connection_id)
@@ -105,6 +106,7 @@ async def test_a_merchant_connects_shiprocket_and_sees_it_healthy_with_the_webho
         (item,) = api["items"]
         assert item["connection_id"] == connection_id and item["provider"] == "shiprocket"
         assert item["status"] == "ok" and item["environment"] == "sandbox"
+        assert item["account"] == {"email": info["demo"]["email"]}
         assert item["health"]["last_check_at"].endswith("Z") and item["health"]["last_error"] is None
         detail = (await v.call("GET", f"/api/v1/connections/{connection_id}")).json()
         assert detail["webhook"]["url"] == f"{portal.url}{setup.path}" and detail["webhook"]["secret"] == setup.secret
@@ -193,12 +195,13 @@ async def test_zoho_connects_in_india_through_the_real_oauth_redirect(portal: Po
         shown = (await v.client.get(r.headers["location"])).text
         assert "Zoho connected as “Zoho India” in India (zoho.in). Your Zoho organisation was found." in shown
         assert "Test passed" in shown and 'class="status ok"' in shown
-        assert re.search(r"<dt>Organisation</dt>\s*<dd>Linked</dd>", shown)
+        assert re.search(r"<dt>Organisation</dt>\s*<dd>60012345678</dd>", shown)  # the sandbox's only one
         assert "/hooks/zoho/" + connection_id in shown
 
         detail = (await v.call("GET", f"/api/v1/connections/{connection_id}")).json()
         assert detail["status"] == "ok" and detail["authorised"] and detail["organisation_known"]
         assert {"refresh_token", "organization_id"} <= set(detail["credential_fields"])
+        assert detail["account"] == {"organization_id": "60012345678"}
         assert detail["region"] == "in" and detail["webhook"]["scheme"] == "hmac_sha256"
 
 

@@ -228,6 +228,26 @@ Global___OAuthClientCredentials: _TypeAlias = OAuthClientCredentials  # noqa: Y0
 class Connection(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class AccountEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     CONNECTION_ID_FIELD_NUMBER: _builtins.int
     TENANT_ID_FIELD_NUMBER: _builtins.int
     PROVIDER_FIELD_NUMBER: _builtins.int
@@ -239,6 +259,7 @@ class Connection(_message.Message):
     CREDENTIAL_FIELDS_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    ACCOUNT_FIELD_NUMBER: _builtins.int
     connection_id: _builtins.str
     tenant_id: _builtins.str
     provider: _common_pb2.Provider.ValueType
@@ -257,6 +278,13 @@ class Connection(_message.Message):
     def create_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def account(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Which account at the provider the connection reaches, for people to recognise it: Zoho organization_id,
+        Shiprocket email, Magento username (the store is api_base_url), Amazon selling_partner_id and
+        marketplace_id. Never a secret or part of one (ShipStation's API key is half of its credential).
+        """
+
     def __init__(
         self,
         *,
@@ -271,10 +299,11 @@ class Connection(_message.Message):
         credential_fields: _abc.Iterable[_builtins.str] | None = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        account: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_base_url", b"api_base_url", "connection_id", b"connection_id", "create_time", b"create_time", "credential_fields", b"credential_fields", "display_name", b"display_name", "environment", b"environment", "health_status", b"health_status", "provider", b"provider", "region", b"region", "tenant_id", b"tenant_id", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "api_base_url", b"api_base_url", "connection_id", b"connection_id", "create_time", b"create_time", "credential_fields", b"credential_fields", "display_name", b"display_name", "environment", b"environment", "health_status", b"health_status", "provider", b"provider", "region", b"region", "tenant_id", b"tenant_id", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
