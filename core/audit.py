@@ -29,6 +29,8 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     RECORD_VIEW = "record.view"
+    RECORD_UNMASK = "record.unmask"
+    """A look at a record with its personal data shown."""
     RECORD_LIST = "record.list"
     RECORD_SUMMARY = "record.summary"
     RECORD_REPLAY = "record.replay"

@@ -332,7 +332,8 @@ class RecordService(record_pb2_grpc.RecordServiceServicer):
             events = await journal.events(session, record_id)
             identities = await links.connected(session, _source_identity(row.source_ref))
             if who.role is Role.SUPPORT:
-                await audit.write(session, tenant_id, who, Action.RECORD_VIEW, str(record_id), reason)
+                look = Action.RECORD_UNMASK if request.personal_data_shown else Action.RECORD_VIEW
+                await audit.write(session, tenant_id, who, look, str(record_id), reason)
         broken = first_break(events)
         return pb.GetRecordResponse(
             record=record_message(row),

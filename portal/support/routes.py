@@ -178,7 +178,6 @@ async def audit_page(
         request, "support/audit.html",
         rows=rows, actor_role=actor_role, action=action, actions=service.ACTIONS, roles=tuple(service.ROLE_ENUMS),
         older=older, first_page=not page_token, newest=f"/audit?{urlencode(query)}" if query else "/audit",
-        unmask_prefix=service.UNMASK_PREFIX,
     )  # fmt: skip
 
 
@@ -235,7 +234,7 @@ async def api_record(
 ) -> dict[str, Any]:
     """A record, its journal and links, with customers' names, emails, phones and address lines masked;
     ``unmask=true`` shows them. ``reason`` is required and written to the audit log (record.view; an unmasked
-    look's reason starts "personal data shown: ")."""
+    look as record.unmask)."""
     return service.detail_json(await service.record(request, str(tenant_id), str(record_id), reason, unmask))
 
 

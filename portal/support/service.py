@@ -2,7 +2,8 @@
 
 Support staff act for no tenant: each call names the tenant, carries the person as a support ``Actor`` and the
 reason they gave, and is audited in that tenant's log, by the core where the call reads data itself
-(``GetRecord`` record.view, ``ListRecords`` record.list, ``ReplayRecords`` record.replay) and here, through
+(``GetRecord`` record.view, or record.unmask when personal data is shown; ``ListRecords`` record.list,
+``ReplayRecords`` record.replay) and here, through
 ``RecordAccess``, for the tenant overview (tenant.view), whose connections the core does not audit.
 
     find_tenants     TenantService.ListTenants by name or slug (no tenant's data: not audited)
@@ -11,9 +12,6 @@ reason they gave, and is audited in that tenant's log, by the core where the cal
     record           one record, its journal and links, personal data masked unless asked otherwise
     replay           dead records back to pending (or a dry run), with the reason in their journals
     audit_entries    a tenant's own audit log, for its owner
-
-Showing personal data is a ``GetRecord`` whose reason starts ``UNMASK_PREFIX``: RecordAccess records only looks
-(tenant.view, ...), so the unmasked look is a record.view whose reason says so.
 """
 
 from __future__ import annotations
@@ -52,8 +50,9 @@ SEARCH_CONCURRENCY = 8
 """Tenants searched at once for a reference: enough to answer quickly, few enough to leave the core room."""
 TENANT_PAGE = 200
 MAX_REASON = 500
-UNMASK_PREFIX = "personal data shown: "
 RECENT_DEAD = 20
+_UNMASKED_BEFORE = "personal data shown: "
+"""How the log said so before record.unmask existed: a record.view whose reason starts so (kept as written)."""
 
 STATES = {
     record_pb2.RECORD_STATE_PENDING: "pending",
@@ -87,8 +86,8 @@ OUTCOMES = {
     record_pb2.PREVIEW_OUTCOME_WOULD_FAIL: "would_fail",
 }
 ACTIONS = (
-    "record.view", "record.list", "record.summary", "record.replay", "record.replay_preview", "run.trigger",
-    "settings.update", "settings.view", "tenant.view", "connection.view", "run.view", "audit.view",
+    "record.view", "record.unmask", "record.list", "record.summary", "record.replay", "record.replay_preview",
+    "run.trigger", "settings.update", "settings.view", "tenant.view", "connection.view", "run.view", "audit.view",
 )  # fmt: skip
 """The audited actions (audit.proto), for the audit log's filter."""
 
@@ -415,7 +414,9 @@ class AuditRow:
     @property
     def unmasked(self) -> bool:
         """A support look at a record with its personal data shown."""
-        return self.action == "record.view" and self.reason.startswith(UNMASK_PREFIX)
+        return self.action == "record.unmask" or (
+            self.action == "record.view" and self.reason.startswith(_UNMASKED_BEFORE)
+        )
 
 
 def details_text(details: dict[str, Any] | None) -> str:
@@ -597,8 +598,8 @@ async def find_records(request: Request[Any, Any, Any], reference: str, reason: 
 async def record(
     request: Request[Any, Any, Any], tenant_id: str, record_id: str, reason: str, unmask: bool = False
 ) -> RecordDetail:
-    """One record with its journal and links (GetRecord, audited by the core as record.view with the reason);
-    personal data masked unless ``unmask``, whose look the log records with ``UNMASK_PREFIX`` in its reason."""
+    """One record with its journal and links (GetRecord, audited by the core with the reason as record.view);
+    personal data masked unless ``unmask``, audited as record.unmask."""
     reason = check_reason(reason)
     tenant = await get_tenant(request, tenant_id)
     reply = await _stub(request, record_pb2_grpc.RecordServiceStub).GetRecord(
@@ -606,7 +607,8 @@ async def record(
             tenant_id=tenant_id,
             record_id=record_id,
             actor=support_actor_of(request),
-            reason=f"{UNMASK_PREFIX}{reason}" if unmask else reason,
+            reason=reason,
+            personal_data_shown=unmask,
         )
     )
     return detail_of(tenant, reply, masked=not unmask)

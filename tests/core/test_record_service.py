@@ -281,6 +281,12 @@ async def test_support_gives_a_reason_for_every_look_and_it_is_audited(core: Cor
     await stub(core).GetRecord(
         pb.GetRecordRequest(tenant_id=str(tenant), record_id=str(rid), actor=SUPPORT, reason=why)
     )
+    unmask_why = "ticket 4711: courier needs the consignee's phone"
+    await stub(core).GetRecord(
+        pb.GetRecordRequest(
+            tenant_id=str(tenant), record_id=str(rid), actor=SUPPORT, reason=unmask_why, personal_data_shown=True
+        )
+    )
     found = await stub(core).ListRecords(
         pb.ListRecordsRequest(
             tenant_id=str(tenant), actor=SUPPORT, reason=why, filter=pb.RecordFilter(reference="7001")
@@ -297,13 +303,15 @@ async def test_support_gives_a_reason_for_every_look_and_it_is_audited(core: Cor
     rows = await audit_rows(db, tenant)
     assert [(r.actor_id, r.actor_role, r.action, r.target, r.reason) for r in rows] == [
         (SUPPORT.id, "support", "record.view", str(rid), why),
+        (SUPPORT.id, "support", "record.unmask", str(rid), unmask_why),
         (SUPPORT.id, "support", "record.list", "7001", why),
         (SUPPORT.id, "support", "record.list", "records", ""),
     ]
     async with tenant_session(db.sessions, tenant) as session:  # as the portal will read it
         newest = await audit.entries(session, target=str(rid))
     assert [(e.actor, e.action, e.reason) for _, e in newest] == [
-        (audit.Actor(SUPPORT.id, audit.Role.SUPPORT), "record.view", why)
+        (audit.Actor(SUPPORT.id, audit.Role.SUPPORT), "record.unmask", unmask_why),
+        (audit.Actor(SUPPORT.id, audit.Role.SUPPORT), "record.view", why),
     ]
 
 

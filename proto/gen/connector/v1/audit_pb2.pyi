@@ -33,8 +33,8 @@ class AuditEntry(_message.Message):
     DETAILS_FIELD_NUMBER: _builtins.int
     entry_id: _builtins.int
     action: _builtins.str
-    """record.view, record.list, record.summary, record.replay, record.replay_preview, run.trigger,
-    settings.update, settings.view, tenant.view, connection.view, run.view, audit.view.
+    """record.view, record.unmask, record.list, record.summary, record.replay, record.replay_preview,
+    run.trigger, settings.update, settings.view, tenant.view, connection.view, run.view, audit.view.
     """
     target: _builtins.str
     """What was read or changed: a record id, "settings:<key>", "connection:<id>"..."""

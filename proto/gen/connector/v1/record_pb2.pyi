@@ -321,10 +321,15 @@ class GetRecordRequest(_message.Message):
     RECORD_ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    PERSONAL_DATA_SHOWN_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     record_id: _builtins.str
     reason: _builtins.str
     """Required of support staff."""
+    personal_data_shown: _builtins.bool
+    """The caller will show the record's personal data (names, emails, phones, addresses) to support staff:
+    audited as record.unmask rather than record.view.
+    """
     @_builtins.property
     def actor(self) -> Global___Actor: ...
     def __init__(
@@ -334,10 +339,11 @@ class GetRecordRequest(_message.Message):
         record_id: _builtins.str = ...,
         actor: Global___Actor | None = ...,
         reason: _builtins.str = ...,
+        personal_data_shown: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "reason", b"reason", "record_id", b"record_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "personal_data_shown", b"personal_data_shown", "reason", b"reason", "record_id", b"record_id", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
