@@ -17,6 +17,7 @@ reason they gave, and is audited in that tenant's log, by the core where the cal
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -39,6 +40,7 @@ from connector.v1 import (
     tenant_pb2,
     tenant_pb2_grpc,
 )
+from portal.records.service import RecordView, record_view
 from portal.support import masking
 from portal.web.context import resources_of, support_actor_of, tenant_of
 from portal.web.errors import Problem
@@ -137,43 +139,13 @@ def tenant_json(tenant: Tenant) -> dict[str, Any]:
     return {"tenant_id": tenant.tenant_id, "slug": tenant.slug, "name": tenant.name, "create_time": iso(tenant.created)}
 
 
-@dataclass(frozen=True)
-class Record:
-    record_id: str
-    flow: str
-    source_ref: str
-    state: str
-    step: str
-    attempts: int
-    reason: str
-    last_error: str
-    target_refs: dict[str, str]
-    created: datetime | None
-    updated: datetime | None
-    next_attempt: datetime | None
-    run_id: str
+def record_of(message: record_pb2.Record, *, masked: bool = True) -> RecordView:
+    """A Record message as the merchant's pages see it; ``masked``: email addresses in its error text masked."""
+    view = record_view(message)
+    return dataclasses.replace(view, last_error=masking.mask_text(view.last_error)) if masked else view
 
 
-def record_of(message: record_pb2.Record, *, masked: bool = True) -> Record:
-    """A Record message as a plain value; ``masked``: email addresses in its error text masked."""
-    return Record(
-        record_id=message.record_id,
-        flow=message.flow,
-        source_ref=message.source_ref,
-        state=STATES.get(message.state, "unknown"),
-        step=message.step,
-        attempts=message.attempts,
-        reason=message.reason,
-        last_error=masking.mask_text(message.last_error) if masked else message.last_error,
-        target_refs=dict(sorted(message.target_refs.items())),
-        created=_time(message.create_time),
-        updated=_time(message.update_time),
-        next_attempt=_time(message.next_attempt_time),
-        run_id=message.run_id,
-    )
-
-
-def record_json(record: Record) -> dict[str, Any]:
+def record_json(record: RecordView) -> dict[str, Any]:
     return {
         "record_id": record.record_id,
         "flow": record.flow,
@@ -184,9 +156,9 @@ def record_json(record: Record) -> dict[str, Any]:
         "reason": record.reason,
         "last_error": record.last_error,
         "target_refs": record.target_refs,
-        "create_time": iso(record.created),
-        "update_time": iso(record.updated),
-        "next_attempt_time": iso(record.next_attempt),
+        "create_time": iso(record.created_at),
+        "update_time": iso(record.updated_at),
+        "next_attempt_time": iso(record.next_attempt_at),
         "run_id": record.run_id,
     }
 
@@ -217,7 +189,7 @@ def event_of(message: record_pb2.RecordEvent, *, masked: bool) -> Event:
 @dataclass(frozen=True)
 class RecordDetail:
     tenant: Tenant
-    record: Record
+    record: RecordView
     events: list[Event]
     links: list[tuple[str, str]]
     chain_verified: bool
@@ -307,7 +279,7 @@ def health_summary(connections: Iterable[Health]) -> dict[str, int]:
 class Overview:
     tenant: Tenant
     connections: list[Health]
-    dead: list[Record]
+    dead: list[RecordView]
     more_dead: bool
 
     @property
@@ -328,7 +300,7 @@ def overview_json(o: Overview) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Found:
     tenant: Tenant
-    record: Record
+    record: RecordView
 
 
 def found_json(f: Found) -> dict[str, Any]:
