@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import free_port, free_port_offset
+from tests.zoho_merchant import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = {"zoho", "shiprocket", "shipstation", "magento", "amazon"}
@@ -137,15 +138,7 @@ def _confirm_a_draft_and_wait_for_its_awb(demo: dict[str, str], seconds: float =
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
         with httpx.Client(timeout=10) as http:
-            token = http.post(
-                f"{demo['accounts_url']}/oauth/v2/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": demo["refresh_token"],
-                    "client_id": demo["client_id"],
-                    "client_secret": demo["client_secret"],
-                },
-            ).json()["access_token"]
+            token = mint_token(http, demo)
             api, auth = f"{demo['api_domain']}/inventory/v1", {"Authorization": f"Zoho-oauthtoken {token}"}
             org = {"organization_id": demo["organization_id"]}
             hook = {"url": f"http://127.0.0.1:{receiver.server_port}/", "entity": "salesorder", "events": ["updated"]}

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import InboxEvent, Record
 from tests.core.conftest import CoreHandle
 from tests.core.test_connections import connect, new_tenant
+from tests.zoho_merchant import ZohoMerchant
 from workers.main import WorkerSettings
 from workers.queue import INGEST_EVENT, QUEUE, ingest_job_id
 
@@ -46,29 +47,15 @@ class Loop:
     settings: Settings
     arq: ArqRedis
 
+    merchant: ZohoMerchant = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.merchant = ZohoMerchant(self.zoho_info["demo"], ORG)
+
     async def zoho_api(self, method: str, path: str, **kwargs: Any) -> Any:
-        demo = self.zoho_info["demo"]
+        """An Inventory call as the merchant makes it (one access token for the whole test)."""
         async with httpx.AsyncClient() as http:
-            token = (
-                await http.post(
-                    f"{demo['accounts_url']}/oauth/v2/token",
-                    data={
-                        "grant_type": "refresh_token",
-                        "refresh_token": demo["refresh_token"],
-                        "client_id": demo["client_id"],
-                        "client_secret": demo["client_secret"],
-                    },
-                )
-            ).json()["access_token"]
-            answer = await http.request(
-                method,
-                f"{demo['api_domain']}/inventory/v1{path}",
-                params={"organization_id": ORG, **kwargs.pop("params", {})},
-                headers={"Authorization": f"Zoho-oauthtoken {token}"},
-                **kwargs,
-            )
-            answer.raise_for_status()
-            return answer.json()
+            return (await self.merchant.call(http, method, path, **kwargs)).json()
 
 
 @pytest.fixture

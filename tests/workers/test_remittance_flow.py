@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from tenants.db import tenant_session
 from tenants.models import AlertRow, Record
-from tests.workers.conftest import ORG, Loop
+from tests.workers.conftest import Loop
+from tests.zoho_merchant import decimal_json
 from workers.engine import links, records
 from workers.engine.links import Kind
 from workers.flows import remittance
@@ -41,34 +42,13 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @dataclass
 class Zoho:
-    """Zoho Books and Inventory as the test sees them, with one access token (Zoho limits how many are minted)."""
+    """Zoho Books and Inventory as the test sees them (paths name the product), amounts as Decimal."""
 
     loop: Loop
-    token: str = ""
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        demo = self.loop.zoho_info["demo"]
         async with httpx.AsyncClient(timeout=10) as http:
-            if not self.token:
-                minted = await http.post(
-                    f"{demo['accounts_url']}/oauth/v2/token",
-                    data={
-                        "grant_type": "refresh_token",
-                        "refresh_token": demo["refresh_token"],
-                        "client_id": demo["client_id"],
-                        "client_secret": demo["client_secret"],
-                    },
-                )
-                self.token = minted.json()["access_token"]
-            answer = await http.request(
-                method,
-                f"{demo['api_domain']}{path}",
-                params={"organization_id": ORG, **kwargs.pop("params", {})},
-                headers={"Authorization": f"Zoho-oauthtoken {self.token}"},
-                **kwargs,
-            )
-        answer.raise_for_status()
-        return json.loads(answer.text, parse_float=Decimal)
+            return decimal_json(await self.loop.merchant.call(http, method, path, product="", **kwargs))
 
 
 @dataclass

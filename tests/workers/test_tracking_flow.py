@@ -29,7 +29,8 @@ from sqlalchemy import func, select
 from tenants.db import make_app_engine, make_sessions, tenant_session
 from tenants.models import AlertRow, InboxEvent, Record, RecordEvent
 from tests.conftest import Database
-from tests.workers.conftest import ORG, Loop, store_event, wait_for_record
+from tests.workers.conftest import Loop, store_event, wait_for_record
+from tests.zoho_merchant import decimal_json
 from workers.calls import CallFailed
 from workers.engine import links
 from workers.engine.outcomes import Outcome
@@ -89,7 +90,6 @@ class Shop:
     loop: Loop
     receiver: Receiver
     http: httpx.AsyncClient
-    token: str = ""
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -104,27 +104,8 @@ class Shop:
         self, method: str, path: str, product: str = "inventory/v1", *, plain: bool = False, **kwargs: Any
     ) -> Any:
         """A Zoho call as the merchant makes it; amounts as Decimal unless ``plain`` (a webhook's JSON)."""
-        demo = self.loop.zoho_info["demo"]
-        if not self.token:  # one access token per test: Zoho limits how many a refresh token mints
-            minted = await self.http.post(
-                f"{demo['accounts_url']}/oauth/v2/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": demo["refresh_token"],
-                    "client_id": demo["client_id"],
-                    "client_secret": demo["client_secret"],
-                },
-            )
-            self.token = minted.json()["access_token"]
-        answer = await self.http.request(
-            method,
-            f"{demo['api_domain']}/{product}{path}",
-            params={"organization_id": ORG, **kwargs.pop("params", {})},
-            headers={"Authorization": f"Zoho-oauthtoken {self.token}"},
-            **kwargs,
-        )
-        answer.raise_for_status()
-        return answer.json() if plain else json.loads(answer.text, parse_float=Decimal)
+        answer = await self.loop.merchant.call(self.http, method, path, product=product, **kwargs)
+        return answer.json() if plain else decimal_json(answer)
 
     async def books(self, method: str, path: str, **kwargs: Any) -> Any:
         return await self.zoho(method, path, product="books/v3", **kwargs)
