@@ -73,7 +73,14 @@ class _Protocol(asyncio.Protocol):
                 future.set_result(reply)
         self.unanswered = len(self.waiting) - len(self.outgoing)
         if self.unanswered == 0 and self.outgoing:
-            self.flush()
+            if self.gap < self.linger / 2 and len(self.outgoing) < self.batch:
+                # Lingering: the commands held meanwhile wait for the rest of their batch, counted from the first.
+                if self._lingering is None:
+                    first = self.waiting[len(self.waiting) - len(self.outgoing)][0]
+                    wait = max(0.0, first + self.linger - time.monotonic())
+                    self._lingering = asyncio.get_running_loop().call_later(wait, self.flush)
+            else:
+                self.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = exc or ConnectionError("Redis closed the connection")

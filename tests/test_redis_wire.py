@@ -140,6 +140,28 @@ async def test_a_busy_callers_commands_linger_into_one_write(redis: Redis) -> No
         await wire.close()
 
 
+async def test_a_command_held_behind_an_unanswered_one_still_lingers_for_its_batch(redis: Redis) -> None:
+    """While lingering, a command held behind a slow reply does not go alone when that reply arrives: it waits
+    (a linger from its own arrival) for those that follow, and they go in one write."""
+    wire = RedisWire(redis, linger=0.3)
+    key = f"test-wire-{uuid.uuid4().hex}"
+    try:
+        await asyncio.gather(*(wire.call("PING") for _ in range(40)))
+        slow = asyncio.ensure_future(wire.call("BLPOP", f"{key}:empty", 0.1))
+        await asyncio.sleep(0.35)  # written after its linger; Redis holds the reply for 0.1 s
+        calls = [asyncio.ensure_future(wire.call("INCR", key))]
+        assert await slow is None
+        writes = _count_writes(wire)
+        for _ in range(9):
+            calls.append(asyncio.ensure_future(wire.call("INCR", key)))
+            await asyncio.sleep(0.001)
+        assert await asyncio.wait_for(asyncio.gather(*calls), 2) == list(range(1, 11))
+        assert len(writes) <= 1, f"{len(writes)} writes for the commands after the slow one"
+    finally:
+        await redis.delete(key)
+        await wire.close()
+
+
 async def test_an_occasional_command_goes_at_once_whatever_the_linger(redis: Redis) -> None:
     """Commands a tenth of a second apart are not held for a linger of one second: lingering is for callers
     that come faster than one per half the linger."""
