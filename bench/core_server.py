@@ -57,6 +57,7 @@ async def main(ready: Path) -> None:
         master_keys=Keyring.generate_entry("b1"),
         # A budget that never runs dry, so the bench measures the service rather than ShipStation's limit.
         budget_time_scale=1e6,
+        budget_linger_ms=base.budget_linger_ms,  # as configured (CONNECTORS_BUDGET_LINGER_MS)
     )
     await ensure_database(url)
     await asyncio.to_thread(migrate, settings)
