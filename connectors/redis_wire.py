@@ -73,12 +73,9 @@ class _Protocol(asyncio.Protocol):
                 future.set_result(reply)
         self.unanswered = len(self.waiting) - len(self.outgoing)
         if self.unanswered == 0 and self.outgoing:
-            if self.gap < self.linger / 2 and len(self.outgoing) < self.batch:
-                # Lingering: the commands held meanwhile wait for the rest of their batch, counted from the first.
-                if self._lingering is None:
-                    first = self.waiting[len(self.waiting) - len(self.outgoing)][0]
-                    wait = max(0.0, first + self.linger - time.monotonic())
-                    self._lingering = asyncio.get_running_loop().call_later(wait, self.flush)
+            if self._busy and len(self.outgoing) < self.batch:
+                # The commands held meanwhile wait for the rest of their batch, counted from the first of them.
+                self._linger_from(self.waiting[len(self.waiting) - len(self.outgoing)][0])
             else:
                 self.flush()
 
@@ -99,9 +96,9 @@ class _Protocol(asyncio.Protocol):
         self.gap += (min(now - self.last_sent, 1.0) - self.gap) / 8
         self.last_sent = now
         if not self.outgoing and not self.unanswered:
-            if self.gap < self.linger / 2:
+            if self._busy:
                 self.batch = min(int(self.linger / max(self.gap, 1e-6)), MAX_BATCH)
-                self._lingering = loop.call_later(self.linger, self.flush)
+                self._linger_from(now)
             else:
                 self.batch = MAX_BATCH
                 loop.call_soon(self.flush)
@@ -110,6 +107,17 @@ class _Protocol(asyncio.Protocol):
         if len(self.outgoing) >= self.batch and not self.unanswered:
             self.flush()
         return future
+
+    @property
+    def _busy(self) -> bool:
+        """Commands come faster than one per half the linger: lingering gathers several per write."""
+        return self.gap < self.linger / 2
+
+    def _linger_from(self, since: float) -> None:
+        """Send what is waiting ``linger`` seconds after ``since`` (sooner if the batch fills)."""
+        if self._lingering is None:
+            wait = max(0.0, since + self.linger - time.monotonic())
+            self._lingering = asyncio.get_running_loop().call_later(wait, self.flush)
 
     def flush(self) -> None:
         assert self.transport is not None

@@ -232,13 +232,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 
 
 ACCOUNT_LABELS = {
-    "organization_id": "Organisation",
     "email": "Account",
     "username": "Admin user",
     "selling_partner_id": "Seller",
     "marketplace_id": "Marketplace",
 }
-"""What a connection's ``account`` entries are called on its page."""
+"""What a connection's ``account`` entries are called on its page (the Zoho organisation has a row of its own)."""
 
 PLATFORM_APP_FIELDS = {("zoho", "client_id"), ("zoho", "client_secret")}
 """Left empty, the core uses the platform's own OAuth app (``CONNECTORS_OAUTH_CLIENTS``), or says it has none."""

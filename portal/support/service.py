@@ -22,11 +22,10 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from litestar import Request
 
 from connector.v1 import (
@@ -40,7 +39,7 @@ from connector.v1 import (
     tenant_pb2,
     tenant_pb2_grpc,
 )
-from portal.records.service import RecordView, record_view
+from portal.records.service import RecordView, instant, iso, record_view
 from portal.support import masking
 from portal.web.context import resources_of, support_actor_of, tenant_of
 from portal.web.errors import Problem
@@ -56,13 +55,6 @@ RECENT_DEAD = 20
 _UNMASKED_BEFORE = "personal data shown: "
 """How the log said so before record.unmask existed: a record.view whose reason starts so (kept as written)."""
 
-STATES = {
-    record_pb2.RECORD_STATE_PENDING: "pending",
-    record_pb2.RECORD_STATE_RUNNING: "running",
-    record_pb2.RECORD_STATE_SUCCEEDED: "succeeded",
-    record_pb2.RECORD_STATE_SKIPPED: "skipped",
-    record_pb2.RECORD_STATE_DEAD: "dead",
-}
 ROLES = {
     record_pb2.ACTOR_ROLE_MERCHANT: "merchant",
     record_pb2.ACTOR_ROLE_SUPPORT: "support",
@@ -115,14 +107,6 @@ def check_reason(reason: str | None) -> str:
     return reason
 
 
-def _time(stamp: Timestamp) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 @dataclass(frozen=True)
 class Tenant:
     tenant_id: str
@@ -132,7 +116,7 @@ class Tenant:
 
 
 def tenant_of_message(message: tenant_pb2.Tenant) -> Tenant:
-    return Tenant(message.tenant_id, message.slug, message.name, _time(message.create_time))
+    return Tenant(message.tenant_id, message.slug, message.name, instant(message.create_time))
 
 
 def tenant_json(tenant: Tenant) -> dict[str, Any]:
@@ -183,7 +167,7 @@ def event_of(message: record_pb2.RecordEvent, *, masked: bool) -> Event:
         data = message.data
     if masked and data is not None:
         data = masking.mask(data)
-    return Event(message.seq, message.kind, _time(message.at), data)
+    return Event(message.seq, message.kind, instant(message.at), data)
 
 
 @dataclass(frozen=True)
@@ -245,7 +229,7 @@ def health_of(connection: connection_pb2.Connection, health: connection_pb2.Conn
         display_name=connection.display_name,
         environment=env,
         status=HEALTH.get(health.status if health else connection.health_status, "unknown"),
-        last_check=_time(health.last_check_time) if health else None,
+        last_check=instant(health.last_check_time) if health else None,
         budget_used=health.budget_used if health else 0.0,
         error_rate=health.recent_error_rate if health else 0.0,
         last_error=masking.mask_text(health.last_error) if health else "",
@@ -434,7 +418,7 @@ def audit_row_of(entry: audit_pb2.AuditEntry) -> AuditRow:
         details = {"text": entry.details}
     return AuditRow(
         entry_id=str(entry.entry_id),
-        at=_time(entry.create_time),
+        at=instant(entry.create_time),
         actor_id=entry.actor.id,
         role=ROLES.get(entry.actor.role, "unknown"),
         action=entry.action,
